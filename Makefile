@@ -1,0 +1,47 @@
+# callfloor: `make run` serves the demo center, `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := wsgi
+export CALLFLOOR_INSTANCE ?= $(CURDIR)/instance
+
+.PHONY: run test bench lint translations extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations
+
+$(CALLFLOOR_INSTANCE)/secret_key:
+	mkdir -p $(CALLFLOOR_INSTANCE)
+	$(BIN)/python -c "import secrets; print(secrets.token_hex(32))" > $@
+	chmod 600 $@
+
+run: $(VENV)/.installed translations $(CALLFLOOR_INSTANCE)/secret_key
+	SECRET_KEY=$$(cat $(CALLFLOOR_INSTANCE)/secret_key) $(BIN)/flask db upgrade
+	SECRET_KEY=$$(cat $(CALLFLOOR_INSTANCE)/secret_key) $(BIN)/flask demo --if-empty
+	@echo "callfloor: http://127.0.0.1:$(PORT)  (demo accounts: see README.md)"
+	SECRET_KEY=$$(cat $(CALLFLOOR_INSTANCE)/secret_key) $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.installed translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed translations
+	$(BIN)/python bench/run.py
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot --no-location --sort-output --omit-header .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --omit-header
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,70 @@
+"""callfloor: the intranet web app a call center runs its people and its quality on."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import Config, secret_is_strong
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: defaults, then environment, then the test override."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("CALLFLOOR_INSTANCE", str(ROOT / "instance")),
+    )
+    app.config.from_object(Config)
+    if config:
+        app.config.update(config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'callfloor.sqlite'}"
+        )
+    _check_secret(app)
+
+    from app import cli, errors, web
+    from app.db_types import render_item
+    from app.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, render_as_batch=True, compare_type=True, render_item=render_item
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+
+    from app.database import configure_engine
+
+    configure_engine(app)
+    web.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from app.auth.routes import bp as auth_bp
+    from app.main.routes import bp as main_bp
+    from app.staff.routes import bp as staff_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+    return app
+
+
+def _check_secret(app: Flask) -> None:
+    """Refuse to start outside tests and demo without a strong SECRET_KEY."""
+    if secret_is_strong(app.config["SECRET_KEY"]):
+        return
+    if app.config["TESTING"] or app.config["DEMO"]:
+        if not app.config["SECRET_KEY"]:
+            app.config["SECRET_KEY"] = os.urandom(32).hex()
+        return
+    raise RuntimeError(
+        "SECRET_KEY is missing or weak: set a random value of at least 32 characters "
+        "(python -c 'import secrets; print(secrets.token_hex(32))')."
+    )

@@ -1,0 +1,74 @@
+"""The access table: which roles may use each route. One table enforces and the tests read it.
+
+A route missing from the table is refused for everyone (fail closed), and the test suite
+fails on it, so nobody can add a route without deciding who may use it.
+"""
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from app.staff.models import Role
+
+PUBLIC = frozenset({"anonymous", *Role})
+SIGNED_IN = frozenset(Role)
+SUPERVISOR = frozenset({Role.SUPERVISOR})
+
+ACCESS: dict[str, frozenset] = {
+    "static": PUBLIC,
+    "main.health": PUBLIC,
+    "main.set_language": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.logout": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
+    "main.home": SIGNED_IN,
+    "staff.list_people": SIGNED_IN,
+    "staff.show_person": SIGNED_IN,
+    "staff.new_person": SUPERVISOR,
+    "staff.edit_person": SUPERVISOR,
+    "staff.deactivate_person": SUPERVISOR,
+    "staff.promote_person": SUPERVISOR,
+    "staff.confirm_person": SUPERVISOR,
+    "staff.reset_password": SUPERVISOR,
+    "staff.unlock_person": SUPERVISOR,
+    "staff.list_teams": SIGNED_IN,
+    "staff.new_team": SUPERVISOR,
+    "staff.edit_team": SUPERVISOR,
+    "staff.import_people": SUPERVISOR,
+    "staff.preview_import": SUPERVISOR,
+    "staff.apply_import": SUPERVISOR,
+    "staff.import_template": SUPERVISOR,
+    "main.list_audit": SUPERVISOR,
+}
+
+# Routes a person with a one-time password may still reach.
+BEFORE_PASSWORD_CHANGE = frozenset(
+    {"static", "main.health", "main.set_language", "auth.login", "auth.logout",
+     "auth.change_password"}
+)
+
+
+def role_of(user) -> str:
+    """The access-table key for a user (or the anonymous visitor)."""
+    return str(user.role) if user.is_authenticated else "anonymous"
+
+
+def enforce_access():
+    """before_request: refuse what the table does not allow; unknown endpoints fail closed."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # routing already failed: 404 or 405 follows
+    allowed = ACCESS.get(endpoint)
+    if allowed is None:
+        abort(403)
+    who = role_of(current_user)
+    if who in allowed:
+        if (
+            who != "anonymous"
+            and current_user.must_change_password
+            and endpoint not in BEFORE_PASSWORD_CHANGE
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+    if who == "anonymous":
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(403)

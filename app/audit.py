@@ -1,0 +1,201 @@
+"""One audit trail for every change of state: append-only and hash-chained."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+from sqlalchemy import DDL, ForeignKey, String, Text, event, select, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime
+from app.extensions import db
+from app.timeutil import utcnow
+
+GENESIS = "0" * 64
+# Fields that must never reach the trail, whatever a caller passes in.
+SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_hash", "customer_number"})
+
+
+class AuditEvent(db.Model):
+    """One change of state: who, in which role, did what to which object, when, from where."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="RESTRICT"), index=True
+    )
+    actor_role: Mapped[str] = mapped_column(String(16), default="")
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(32), index=True)
+    object_id: Mapped[str] = mapped_column(String(64), default="")
+    before: Mapped[str] = mapped_column(Text, default="{}")
+    after: Mapped[str] = mapped_column(Text, default="{}")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+    def payload(self) -> str:
+        """The canonical text the hash covers."""
+        fields = [
+            self.id,
+            self.at.isoformat(),
+            self.actor_id,
+            self.actor_role,
+            self.action,
+            self.object_type,
+            self.object_id,
+            self.before,
+            self.after,
+            self.address,
+            self.prev_hash,
+        ]
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+    def compute_hash(self) -> str:
+        """SHA-256 over the previous hash and this row."""
+        return hashlib.sha256(self.payload().encode()).hexdigest()
+
+    def before_dict(self) -> dict[str, Any]:
+        """The state before, decoded."""
+        return json.loads(self.before or "{}")
+
+    def after_dict(self) -> dict[str, Any]:
+        """The state after, decoded."""
+        return json.loads(self.after or "{}")
+
+
+# The database itself refuses to change or remove a written audit row.
+_NO_CHANGE = {
+    "sqlite": [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event "
+        "BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION audit_event_append_only() RETURNS trigger AS $$ "
+        "BEGIN RAISE EXCEPTION 'audit_event is append-only'; END; $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER audit_event_no_change BEFORE UPDATE OR DELETE ON audit_event "
+        "FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+    ],
+}
+for _dialect, _statements in _NO_CHANGE.items():
+    for _statement in _statements:
+        event.listen(
+            AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect)
+        )
+
+
+def append_only_statements(dialect: str) -> list[str]:
+    """The trigger DDL for a dialect, for migrations."""
+    return list(_NO_CHANGE.get(dialect, []))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items() if k not in SECRET_FIELDS}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _dump(state: dict[str, Any] | None) -> str:
+    return json.dumps(_jsonable(state or {}), ensure_ascii=False, sort_keys=True)
+
+
+def _lock_chain() -> None:
+    """Serialise appends so two transactions never chain onto the same row."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
+    # SQLite: every write transaction is BEGIN IMMEDIATE, which already serialises writers.
+
+
+def record(
+    action: str,
+    obj: Any = None,
+    *,
+    object_type: str | None = None,
+    object_id: Any = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    actor: Any = None,
+) -> AuditEvent:
+    """Add an audit row to the current transaction; the caller commits both together."""
+    if actor is None and has_request_context() and current_user.is_authenticated:
+        actor = current_user
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        if object_id is None:
+            db.session.flush()
+            object_id = obj.id
+    _lock_chain()
+    last = db.session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    row = AuditEvent(
+        id=(last.id + 1) if last else 1,
+        at=utcnow().replace(microsecond=0),
+        actor_id=actor.id if actor is not None else None,
+        actor_role=str(actor.role) if actor is not None else "",
+        action=action,
+        object_type=object_type or "",
+        object_id="" if object_id is None else str(object_id),
+        before=_dump(before),
+        after=_dump(after),
+        address=(request.remote_addr or "")[:64] if has_request_context() else "",
+        prev_hash=last.hash if last else GENESIS,
+    )
+    row.hash = row.compute_hash()
+    db.session.add(row)
+    return row
+
+
+@dataclass
+class ChainReport:
+    """What audit-verify found."""
+
+    checked: int
+    broken_at: int | None
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when every row links and hashes correctly."""
+        return self.broken_at is None
+
+
+def verify_chain(batch: int = 5000) -> ChainReport:
+    """Walk the chain in id order and check every link and hash."""
+    prev = GENESIS
+    checked = 0
+    last_id = 0
+    while True:
+        rows = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+        ).all()
+        if not rows:
+            return ChainReport(checked, None)
+        for row in rows:
+            if row.prev_hash != prev:
+                return ChainReport(checked, row.id, "link")
+            if row.compute_hash() != row.hash:
+                return ChainReport(checked, row.id, "hash")
+            prev = row.hash
+            checked += 1
+            last_id = row.id
+        db.session.expunge_all()
+
+
+def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:
+    """The named attributes of an object, for before/after."""
+    return {name: getattr(obj, name) for name in fields}

@@ -1,0 +1,102 @@
+"""Sign-in, sign-out and password change."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
+
+from app.auth import services
+from app.auth.forms import ChangePasswordForm, LoginForm
+from app.extensions import db
+from app.htmx import render, see_other
+from app.timeutil import utcnow
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept `next` only as a relative path that one of the app's GET routes answers."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(c) < 32 for c in target):
+        return None
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, _args = adapter.match(parts.path, method="GET")
+    except (NotFound, MethodNotAllowed, RequestRedirect):
+        return None
+    if endpoint in {"static", "auth.login", "main.health"}:
+        return None
+    return target
+
+
+def start_session(user) -> None:
+    """A fresh session for a freshly signed-in person."""
+    locale = session.get("locale")
+    session.clear()
+    login_user(user)
+    now = int(utcnow().timestamp())
+    session["iat"] = now
+    session["seen"] = now
+    if locale:
+        session["locale"] = locale
+    session.permanent = True
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form and check it."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    next_url = safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        result = services.authenticate(form.username.data, form.password.data, request.remote_addr)
+        db.session.commit()
+        if result.user is not None:
+            start_session(result.user)
+            if result.user.must_change_password:
+                flash(_("Welcome. Please choose your own password before you go on."), "info")
+                return see_other(url_for("auth.change_password"))
+            return see_other(next_url or url_for("main.home"))
+        if result.throttled:
+            form.form_errors.append(
+                _("Too many attempts. Wait 15 minutes or ask a supervisor to unlock the account.")
+            )
+            return render("auth/login.html", form=form, next_url=next_url, status=429)
+        form.form_errors.append(_("Wrong username or password."))
+        return render("auth/login.html", form=form, next_url=next_url, status=422)
+    status = 422 if form.errors else 200
+    return render("auth/login.html", form=form, next_url=next_url, status=status)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out: every session of this person ends."""
+    services.sign_out(current_user)
+    db.session.commit()
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(_("You have signed out."), "info")
+    return see_other(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+def change_password():
+    """The owner changes their password (forced after a one-time password)."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        services.change_password(current_user, form.new_password.data)
+        db.session.commit()
+        start_session(current_user)
+        flash(_("Your password has been changed. Other sessions have been signed out."), "success")
+        return see_other(url_for("main.home"))
+    status = 422 if form.errors else 200
+    return render("auth/change_password.html", form=form, status=status)

@@ -1,0 +1,202 @@
+"""Passwords, sign-in throttling and session rules."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from app import audit
+from app.auth.models import LoginThrottle
+from app.extensions import db
+from app.staff.models import User
+from app.timeutil import as_utc, utcnow
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+ONE_TIME_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
+
+
+def hasher() -> PasswordHasher:
+    """argon2id with the configured cost (m=19 MiB, t=2, p=1 in production)."""
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_KIB"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+def hash_password(password: str) -> str:
+    """A fresh argon2id hash."""
+    return hasher().hash(password)
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The passwords every attacker tries first."""
+    path = Path(__file__).with_name("common_passwords.txt")
+    return frozenset(line.strip().lower() for line in path.read_text().splitlines() if line)
+
+
+def password_problem(password: str, *, username: str = "", employee_no: str = "") -> str | None:
+    """Why a new password is refused, or None; length and common-ness only, no composition."""
+    from flask_babel import gettext as _
+
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(password)) < 3:
+        return _("This password is too common. Choose another.")
+    if lowered in {username.lower(), employee_no.lower()}:
+        return _("The password must not be your username or employee no.")
+    return None
+
+
+def one_time_password() -> str:
+    """A random one-time password the person must change on first sign-in."""
+    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(12))
+
+
+@cache
+def _dummy_hash(memory: int, time_cost: int, parallelism: int) -> str:
+    return PasswordHasher(time_cost, memory, parallelism).hash(secrets.token_hex(16))
+
+
+def dummy_verify(password: str) -> None:
+    """Spend the same time as a real check so an unknown name is not told apart by timing."""
+    cfg = current_app.config
+    digest = _dummy_hash(cfg["ARGON2_MEMORY_KIB"], cfg["ARGON2_TIME_COST"], cfg["ARGON2_PARALLELISM"])
+    try:
+        hasher().verify(digest, password)
+    except VerificationError:
+        pass
+
+
+def verify_password(user: User, password: str) -> bool:
+    """Check a password; rehash in place when the cost parameters have changed."""
+    ph = hasher()
+    try:
+        ph.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if ph.check_needs_rehash(user.password_hash):
+        user.password_hash = ph.hash(password)
+    return True
+
+
+def _throttle(key: str) -> LoginThrottle:
+    row = db.session.get(LoginThrottle, key, with_for_update=True)
+    if row is None:
+        row = LoginThrottle(key=key, count=0, window_start=utcnow())
+        db.session.add(row)
+    return row
+
+
+def account_key(username: str) -> str:
+    """Throttle key for an account name, known or not."""
+    return "account:" + username.strip().lower()[:150]
+
+
+def address_key(address: str) -> str:
+    """Throttle key for a client address."""
+    return "address:" + (address or "unknown")[:150]
+
+
+def address_over_limit(address: str) -> bool:
+    """Count one attempt from this address; True past the per-minute limit."""
+    row = _throttle(address_key(address))
+    now = utcnow()
+    if now - as_utc(row.window_start) >= timedelta(minutes=1):
+        row.window_start, row.count = now, 0
+    row.count += 1
+    return row.count > current_app.config["LOGIN_MAX_PER_ADDRESS_PER_MINUTE"]
+
+
+def account_locked(username: str) -> bool:
+    """True while the account name is soft-locked after too many failures."""
+    row = db.session.get(LoginThrottle, account_key(username))
+    return bool(row and row.locked_until and as_utc(row.locked_until) > utcnow())
+
+
+def record_failure(username: str) -> None:
+    """Count a failed password; the Nth failure in the window locks the account name."""
+    cfg = current_app.config
+    row = _throttle(account_key(username))
+    now = utcnow()
+    if now - as_utc(row.window_start) >= cfg["LOGIN_FAILURE_WINDOW"]:
+        row.window_start, row.count = now, 0
+    row.count += 1
+    if row.count >= cfg["LOGIN_MAX_FAILURES"]:
+        row.locked_until = now + cfg["LOGIN_LOCK_DURATION"]
+        row.count = 0
+        row.window_start = now
+
+
+def clear_failures(username: str) -> None:
+    """Forget failures after a successful sign-in."""
+    row = db.session.get(LoginThrottle, account_key(username))
+    if row is not None:
+        db.session.delete(row)
+
+
+def unlock_account(user: User) -> bool:
+    """A supervisor lifts a soft lock; True if there was one."""
+    row = db.session.get(LoginThrottle, account_key(user.username))
+    locked = bool(row and row.locked_until and as_utc(row.locked_until) > utcnow())
+    if row is not None:
+        db.session.delete(row)
+    if locked:
+        audit.record("account.unlock", user)
+    return locked
+
+
+@dataclass
+class SignInResult:
+    """The outcome of a sign-in attempt."""
+
+    user: User | None = None
+    throttled: bool = False
+
+
+def authenticate(username: str, password: str, address: str) -> SignInResult:
+    """Check one sign-in attempt. Unknown name and wrong password are indistinguishable."""
+    name = username.strip().lower()
+    if address_over_limit(address) or account_locked(name):
+        dummy_verify(password)
+        return SignInResult(throttled=True)
+    user = db.session.scalar(select(User).where(func.lower(User.username) == name))
+    if user is None or not user.is_active:
+        dummy_verify(password)
+        record_failure(name)
+        return SignInResult()
+    if not verify_password(user, password):
+        record_failure(name)
+        return SignInResult()
+    clear_failures(name)
+    audit.record("auth.sign_in", user, actor=user, after={"username": user.username})
+    return SignInResult(user=user)
+
+
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password chosen by its owner; every other session ends."""
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.end_sessions()
+    audit.record("auth.password_change", user, actor=user)
+
+
+def sign_out(user: User) -> None:
+    """Sign-out ends every session of this person, not just this browser's."""
+    user.end_sessions()
+    audit.record("auth.sign_out", user, actor=user)

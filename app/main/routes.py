@@ -1,0 +1,107 @@
+"""Home pages, language switch, health check and the audit trail browser."""
+
+from datetime import datetime, time, timedelta
+
+from flask import Blueprint, Response, current_app, request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import DateField, SelectField, StringField
+from wtforms.validators import Optional
+
+from app import audit
+from app.auth.routes import safe_next
+from app.extensions import db
+from app.htmx import render, see_other
+from app.pagination import paginate
+from app.staff import policy
+from app.staff import services as staff_services
+from app.staff.forms import ConfirmForm
+from app.staff.models import Role, Status, User
+from app.timeutil import center_tz
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/health")
+def health():
+    """Liveness check for load balancers; also the ceiling in benchmarks."""
+    return Response("ok", mimetype="text/plain")
+
+
+@bp.route("/")
+def home():
+    """Each role's home, built from cards."""
+    cards = {"team_members": [], "head_counts": None}
+    if current_user.role == Role.LEAD and current_user.team_id:
+        cards["team_members"] = db.session.scalars(
+            select(User).where(User.team_id == current_user.team_id,
+                               User.status != Status.LEFT, User.id != current_user.id)
+            .order_by(User.employee_no)
+        ).all()
+    if policy.is_supervisor(current_user):
+        cards["head_counts"] = staff_services.head_counts()
+    return render("main/home.html", cards=cards)
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Switch the language; remembered per person when signed in."""
+    form = ConfirmForm()
+    locale = request.form.get("locale", "")
+    if not form.validate_on_submit() or locale not in current_app.config["LANGUAGES"]:
+        return render("errors/error.html", status=422, title=_("Unknown language"),
+                      hint="", reference="", message="", fragment=False)
+    session["locale"] = locale
+    if current_user.is_authenticated and current_user.locale != locale:
+        before = {"locale": current_user.locale}
+        current_user.locale = locale
+        audit.record("person.locale", current_user, before=before, after={"locale": locale})
+        db.session.commit()
+    back = safe_next(request.form.get("next"))
+    return see_other(back or "/")
+
+
+class AuditFilterForm(ConfirmForm):
+    """Filters for the audit trail, read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    action = StringField(_l("Action"), validators=[Optional()])
+    object_type = SelectField(_l("Object"), validators=[Optional()])
+    actor = StringField(_l("Who (username)"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+
+
+OBJECT_TYPES = ("user", "team", "login_throttle", "import_batch")
+
+
+@bp.route("/audit")
+def list_audit():
+    """Supervisors browse and filter the audit trail."""
+    form = AuditFilterForm(request.args)
+    form.object_type.choices = [("", _("Any")), *((t, t) for t in OBJECT_TYPES)]
+    stmt = select(audit.AuditEvent).options(selectinload(audit.AuditEvent.actor))
+    if form.validate():
+        if form.action.data:
+            stmt = stmt.where(audit.AuditEvent.action.startswith(form.action.data.strip()[:64]))
+        if form.object_type.data:
+            stmt = stmt.where(audit.AuditEvent.object_type == form.object_type.data)
+        if form.actor.data:
+            stmt = stmt.join(User, audit.AuditEvent.actor_id == User.id).where(
+                User.username == form.actor.data.strip().lower()
+            )
+        tz = center_tz()
+        if form.start.data:
+            stmt = stmt.where(audit.AuditEvent.at >= datetime.combine(form.start.data, time(), tz))
+        if form.end.data:
+            end = datetime.combine(form.end.data + timedelta(days=1), time(), tz)
+            stmt = stmt.where(audit.AuditEvent.at < end)
+    page = paginate(stmt.order_by(audit.AuditEvent.id.desc()))
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render("main/list_audit.html", block="results", form=form, page=page, args=args,
+                  status=422 if form.errors else 200)

@@ -1,0 +1,115 @@
+"""Forms for people and teams. They bind only what a supervisor may edit."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import DateField, HiddenField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from app.staff.models import Grade, Role, Status
+
+ROLE_LABELS = {
+    Role.AGENT: _l("Agent"),
+    Role.QA: _l("QA reviewer"),
+    Role.LEAD: _l("Team lead"),
+    Role.SUPERVISOR: _l("Supervisor"),
+}
+GRADE_LABELS = {
+    Grade.JUNIOR: _l("Junior"),
+    Grade.INTERMEDIATE: _l("Intermediate"),
+    Grade.SENIOR: _l("Senior"),
+}
+STATUS_LABELS = {
+    Status.ACTIVE: _l("Active"),
+    Status.RETRAINING: _l("Retraining"),
+    Status.LEFT: _l("Left"),
+}
+
+
+def _int_or_none(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class VersionedForm(FlaskForm):
+    """Carries the version the form was drawn from, to refuse stale saves."""
+
+    version = HiddenField()
+
+    def stale(self, obj) -> bool:
+        """True when the record changed since this form was drawn."""
+        return str(obj.version) != (self.version.data or "")
+
+
+class PersonForm(VersionedForm):
+    """A person's record."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)])
+    employee_no = StringField(
+        _l("Employee no."),
+        validators=[DataRequired(), Length(max=32),
+                    Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and - only."))],
+    )
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(), Length(min=2, max=64),
+                    Regexp(r"^[a-z0-9._-]+$",
+                           message=_l("Lower-case letters, digits, dot, dash and underscore."))],
+        render_kw={"autocapitalize": "none", "spellcheck": "false"},
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=32),
+                    Regexp(r"^\+?[0-9][0-9 -]{2,30}$", message=_l("Digits, spaces and - only."))],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), validators=[DataRequired()])
+    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=True)
+    grade = SelectField(
+        _l("Grade"), choices=[("", _l("— none —")), *GRADE_LABELS.items()],
+        description=_l("Required for agents."),
+    )
+    hire_date = DateField(_l("Hire date"), validators=[DataRequired()])
+    probation_until = DateField(
+        _l("Probation until"), validators=[Optional()],
+        description=_l("Leave empty when there is no probation."),
+    )
+    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
+
+    def validate_probation_until(self, field) -> None:
+        """Probation ends on or after the hire date."""
+        if field.data and self.hire_date.data and field.data < self.hire_date.data:
+            raise ValidationError(_l("Probation cannot end before the hire date."))
+
+    def validate_grade(self, field) -> None:
+        """Agents need a grade."""
+        if self.role.data == Role.AGENT and not field.data:
+            raise ValidationError(_l("Agents need a grade."))
+
+
+class GradeForm(FlaskForm):
+    """Promote (or correct) an agent's grade."""
+
+    to_grade = SelectField(_l("New grade"), choices=list(GRADE_LABELS.items()))
+    effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
+
+
+class TeamForm(VersionedForm):
+    """A team's name and lead."""
+
+    name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=64)])
+    lead_id = SelectField(_l("Team lead"), coerce=_int_or_none)
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: only the CSRF token, for one-click actions."""
+
+
+class ImportForm(FlaskForm):
+    """Upload of a people file."""
+
+    file = FileField(
+        _l("People file (.xlsx or .csv)"),
+        validators=[FileRequired(message=_l("Choose a file.")),
+                    FileAllowed(["xlsx", "csv"], message=_l("Only .xlsx and .csv files."))],
+    )

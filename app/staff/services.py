@@ -1,0 +1,235 @@
+"""Rules and state changes for people and teams. Plain arguments, no HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import audit
+from app.auth.services import hash_password, one_time_password
+from app.extensions import db
+from app.staff.models import GradeChange, Role, Status, Team, User
+from app.timeutil import center_today
+
+PERSON_FIELDS = [
+    "username", "employee_no", "name", "phone", "role", "team_id", "grade",
+    "hire_date", "probation_until", "status",
+]
+
+
+class RuleError(ValueError):
+    """A center rule refused the change; `field` names the form field to blame."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class PersonData:
+    """The editable facts about a person."""
+
+    username: str
+    employee_no: str
+    name: str
+    phone: str
+    role: str
+    team_id: int | None
+    grade: str | None
+    hire_date: date
+    probation_until: date | None
+    status: str = Status.ACTIVE
+
+    def as_dict(self) -> dict[str, Any]:
+        """Field name to value."""
+        return {name: getattr(self, name) for name in PERSON_FIELDS}
+
+
+def check_person(data: PersonData, existing: User | None = None) -> None:
+    """The rules every person record obeys; raises RuleError on the first broken one."""
+    from flask_babel import gettext as _
+
+    taken = select(User.id).where(func.lower(User.username) == data.username.lower())
+    if existing is not None:
+        taken = taken.where(User.id != existing.id)
+    if db.session.scalar(taken) is not None:
+        raise RuleError("username", _("This username is already taken."))
+    taken = select(User.id).where(User.employee_no == data.employee_no)
+    if existing is not None:
+        taken = taken.where(User.id != existing.id)
+    if db.session.scalar(taken) is not None:
+        raise RuleError("employee_no", _("This employee no. is already in use."))
+    if data.role == Role.AGENT and not data.grade:
+        raise RuleError("grade", _("Agents need a grade."))
+    if data.probation_until is not None and data.probation_until < data.hire_date:
+        raise RuleError("probation_until", _("Probation cannot end before the hire date."))
+    if data.team_id is not None and db.session.get(Team, data.team_id) is None:
+        raise RuleError("team_id", _("Choose a team from the list."))
+    if existing is not None and existing.role == Role.LEAD and data.role != Role.LEAD:
+        led = db.session.scalar(select(Team).where(Team.lead_id == existing.id))
+        if led is not None:
+            raise RuleError(
+                "role", _("%(name)s leads team %(team)s; name another lead first.",
+                          name=existing.name, team=led.name)
+            )
+
+
+def create_person(data: PersonData) -> tuple[User, str]:
+    """Add a person with a one-time password; returns the person and that password."""
+    check_person(data)
+    password = one_time_password()
+    user = User(**data.as_dict(), password_hash=hash_password(password), must_change_password=True)
+    db.session.add(user)
+    db.session.flush()
+    if data.grade:
+        db.session.add(GradeChange(
+            user=user, from_grade=None, to_grade=data.grade, effective_on=data.hire_date,
+            note="", changed_by_id=_actor_id(),
+        ))
+    audit.record("person.create", user, after=data.as_dict())
+    return user, password
+
+
+def update_person(user: User, data: PersonData) -> None:
+    """Change a person's record. A new role or leaving ends their sessions."""
+    check_person(data, existing=user)
+    before = audit.snapshot(user, PERSON_FIELDS)
+    if data.grade != user.grade and data.grade:
+        db.session.add(GradeChange(
+            user=user, from_grade=user.grade, to_grade=data.grade,
+            effective_on=center_today(), note="", changed_by_id=_actor_id(),
+        ))
+    ends_sessions = data.role != user.role or (
+        data.status == Status.LEFT and user.status != Status.LEFT
+    )
+    for name, value in data.as_dict().items():
+        setattr(user, name, value)
+    if ends_sessions:
+        user.end_sessions()
+    if user.status == Status.LEFT:
+        _release_team(user)
+    audit.record("person.update", user, before=before, after=audit.snapshot(user, PERSON_FIELDS))
+
+
+def deactivate_person(user: User) -> None:
+    """Mark a person as left: they can no longer sign in and every session ends."""
+    from flask_babel import gettext as _
+
+    if user.status == Status.LEFT:
+        raise RuleError("status", _("This person has already left."))
+    before = {"status": user.status}
+    user.status = Status.LEFT
+    user.end_sessions()
+    _release_team(user)
+    audit.record("person.deactivate", user, before=before, after={"status": user.status})
+
+
+def _release_team(user: User) -> None:
+    for team in db.session.scalars(select(Team).where(Team.lead_id == user.id)):
+        team.lead_id = None
+
+
+def promote(user: User, to_grade: str, effective_on: date, note: str) -> GradeChange:
+    """Change an agent's grade; the history keeps every step."""
+    from flask_babel import gettext as _
+
+    if user.role != Role.AGENT:
+        raise RuleError("to_grade", _("Only agents have grades."))
+    if to_grade == user.grade:
+        raise RuleError("to_grade", _("This is already the current grade."))
+    change = GradeChange(
+        user=user, from_grade=user.grade, to_grade=to_grade, effective_on=effective_on,
+        note=note, changed_by_id=_actor_id(),
+    )
+    db.session.add(change)
+    before = {"grade": user.grade}
+    user.grade = to_grade
+    audit.record("person.grade", user, before=before,
+                 after={"grade": to_grade, "effective_on": effective_on, "note": note})
+    return change
+
+
+def confirm_employment(user: User, today: date) -> None:
+    """提前转正: end probation early, keeping the date it happened."""
+    from flask_babel import gettext as _
+
+    if not user.on_probation(today):
+        raise RuleError("probation_until", _("This person is not on probation."))
+    before = {"probation_until": user.probation_until}
+    user.probation_until = None
+    user.confirmed_early_on = today
+    audit.record("person.confirm", user, before=before,
+                 after={"probation_until": None, "confirmed_early_on": today})
+
+
+def reset_password(user: User) -> str:
+    """Give a person a new one-time password; their sessions end."""
+    password = one_time_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.end_sessions()
+    audit.record("person.reset_password", user)
+    return password
+
+
+def save_team(team: Team | None, name: str, lead_id: int | None) -> Team:
+    """Create or rename a team and name its lead (who joins the team)."""
+    from flask_babel import gettext as _
+
+    clash = select(Team.id).where(func.lower(Team.name) == name.lower())
+    if team is not None:
+        clash = clash.where(Team.id != team.id)
+    if db.session.scalar(clash) is not None:
+        raise RuleError("name", _("A team with this name exists."))
+    lead = db.session.get(User, lead_id) if lead_id else None
+    if lead_id and (lead is None or lead.role != Role.LEAD or lead.status == Status.LEFT):
+        raise RuleError("lead_id", _("Choose a current team lead."))
+    if lead is not None:
+        other = db.session.scalar(
+            select(Team).where(Team.lead_id == lead.id, Team.id != (team.id if team else -1))
+        )
+        if other is not None:
+            raise RuleError("lead_id", _("%(name)s already leads %(team)s.",
+                                         name=lead.name, team=other.name))
+    before = {"name": team.name, "lead_id": team.lead_id} if team else None
+    if team is None:
+        team = Team(name=name)
+        db.session.add(team)
+    team.name = name
+    team.lead_id = lead.id if lead else None
+    db.session.flush()
+    if lead is not None and lead.team_id != team.id:
+        lead.team_id = team.id
+    audit.record("team.create" if before is None else "team.update", team,
+                 before=before, after={"name": name, "lead_id": team.lead_id})
+    return team
+
+
+def head_counts() -> dict[str, list[tuple[Any, int]]]:
+    """People by team, role and status: three grouped queries whatever the size."""
+    current = User.status != Status.LEFT
+    by_team = db.session.execute(
+        select(Team.name, func.count(User.id))
+        .select_from(User).outerjoin(Team, User.team_id == Team.id)
+        .where(current).group_by(Team.name).order_by(Team.name)
+    ).all()
+    by_role = db.session.execute(
+        select(User.role, func.count(User.id)).where(current).group_by(User.role)
+    ).all()
+    by_status = db.session.execute(
+        select(User.status, func.count(User.id)).group_by(User.status)
+    ).all()
+    return {"team": list(by_team), "role": list(by_role), "status": list(by_status)}
+
+
+def _actor_id() -> int | None:
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None

@@ -1,0 +1,81 @@
+"""Request plumbing shared by every page: locale, headers, template helpers."""
+
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from jinja2 import StrictUndefined
+
+from app import access, htmx
+from app.auth import check_session_age
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+
+
+def select_locale() -> str:
+    """The person's saved choice, then this browser's choice, then the primary language tag."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    # Werkzeug's best_match would pick "en" for "zh-CN"; compare primary tags instead.
+    for tag, _quality in request.accept_languages:
+        primary = tag.split("-")[0].split("_")[0].lower()
+        if primary in languages:
+            return primary
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """Everything is shown in the center's time zone."""
+    return current_app.config["CENTER_TIMEZONE"]
+
+
+def security_headers(response):
+    """CSP and friends on every response; no caching of signed-in pages."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["X-Frame-Options"] = "DENY"
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    htmx.add_vary(response)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Register the before/after hooks and template globals."""
+    app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.before_request(check_session_age)
+    app.before_request(access.enforce_access)
+    app.after_request(security_headers)
+
+    from app.staff import policy as staff_policy
+    from app.staff.forms import GRADE_LABELS, ROLE_LABELS, STATUS_LABELS
+    from app.timeutil import center_today
+
+    @app.context_processor
+    def inject():
+        return {
+            "csrf_token": generate_csrf,
+            "current_locale": str(get_locale()),
+            "languages": current_app.config["LANGUAGES"],
+            "staff_policy": staff_policy,
+            "role_of": access.role_of,
+        }
+
+    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
+    app.jinja_env.filters["datetime"] = (
+        lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
+    )
+    app.jinja_env.globals.update(
+        role_labels=ROLE_LABELS, grade_labels=GRADE_LABELS, status_labels=STATUS_LABELS,
+        today_date=center_today,
+    )

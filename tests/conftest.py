@@ -1,0 +1,187 @@
+"""Shared fixtures: app on a fresh database (SQLite file, or PostgreSQL when
+TEST_DATABASE_URL says so), client, runner, factories, sign-in helper, frozen clock."""
+
+import os
+import re
+from datetime import UTC, date, datetime, timedelta
+from itertools import count
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app, timeutil
+from app.extensions import db
+from app.staff.models import Role, Status, Team, User
+
+PASSWORD = "correct horse battery"
+HX = {"HX-Request": "true", "HX-Target": "main"}
+HX_BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def reset_postgres(url: str) -> None:
+    """Give each test an empty public schema."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_url(tmp_path) -> str:
+    """The URL of a fresh, empty database for one test."""
+    if PG_URL:
+        reset_postgres(PG_URL)
+        return PG_URL
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+def test_config(tmp_path, **extra) -> dict:
+    """Settings for a test app: real CSRF, cheap argon2, an empty database."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-0123456789abcdefghijklmnop",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+        "ARGON2_MEMORY_KIB": 1024,
+        "ARGON2_TIME_COST": 1,
+        "WTF_CSRF_ENABLED": True,
+        **extra,
+    }
+
+
+@pytest.fixture
+def app(tmp_path):
+    """An app with the schema created and nothing in it."""
+    application = create_app(test_config(tmp_path))
+    with application.app_context():
+        db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock the test can move; released afterwards."""
+
+    class Clock:
+        def __init__(self):
+            self.now = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+            timeutil.freeze(self.now)
+
+        def set(self, at: datetime) -> None:
+            self.now = at
+            timeutil.freeze(at)
+
+        def advance(self, **kwargs) -> None:
+            self.set(self.now + timedelta(**kwargs))
+
+    yield Clock()
+    timeutil.freeze(None)
+
+
+_numbers = count(1)
+
+
+@pytest.fixture
+def make_team(app):
+    """Factory: make_team("一组", lead=user)."""
+
+    def factory(name: str | None = None, lead: User | None = None) -> Team:
+        team = Team(name=name or f"Team {next(_numbers)}")
+        db.session.add(team)
+        db.session.flush()
+        if lead is not None:
+            team.lead_id = lead.id
+            lead.team_id = team.id
+        db.session.commit()
+        return team
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role="agent", team=..., username=..., password=...)."""
+    from app.auth.services import hash_password
+
+    digest = hash_password(PASSWORD)
+
+    def factory(role: str = Role.AGENT, team: Team | None = None, password: str | None = None,
+                **fields) -> User:
+        n = next(_numbers)
+        values = {
+            "username": f"{role}{n}",
+            "employee_no": f"E{n:05d}",
+            "name": f"测试{role}{n}",
+            "phone": "13800000000",
+            "role": role,
+            "team_id": team.id if team else None,
+            "grade": "junior" if role == Role.AGENT else None,
+            "hire_date": date(2025, 1, 1),
+            "probation_until": None,
+            "status": Status.ACTIVE,
+            "password_hash": hash_password(password) if password else digest,
+            "must_change_password": False,
+        }
+        values.update(fields)
+        user = User(**values)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token a page carries."""
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def login(client, username: str, password: str = PASSWORD, next_url: str | None = None):
+    """Sign in through the real form, CSRF token included."""
+    page = client.get("/login")
+    data = {"username": username, "password": password, "csrf_token": csrf_from(page.text)}
+    url = f"/login?next={next_url}" if next_url else "/login"
+    return client.post(url, data=data)
+
+
+def post_form(client, url: str, data: dict | None = None, token_page: str = "/", **kwargs):
+    """POST with a valid CSRF token taken from a page the client can see."""
+    token = csrf_from(client.get(token_page).text)
+    return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def login_as(client, make_user, make_team):
+    """Sign the client in as a fresh user of the given role; returns the user."""
+
+    def sign_in(role: str = Role.AGENT, **fields) -> User:
+        if "team" not in fields and role in (Role.AGENT, Role.LEAD):
+            fields["team"] = make_team()
+        team = fields.pop("team")
+        user = make_user(role=role, team=team, **fields)
+        if role == Role.LEAD and team is not None and team.lead_id is None:
+            team.lead_id = user.id
+            db.session.commit()
+        response = login(client, user.username)
+        assert response.status_code == 303, response.text
+        return user
+
+    return sign_in
