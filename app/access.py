@@ -4,9 +4,10 @@ A route missing from the table is refused for everyone (fail closed), and the te
 fails on it, so nobody can add a route without deciding who may use it.
 """
 
-from flask import abort, redirect, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask_login import current_user
 
+from app.htmx import is_htmx
 from app.staff.models import Role
 
 PUBLIC = frozenset({"anonymous", *Role})
@@ -70,5 +71,8 @@ def enforce_access():
             return redirect(url_for("auth.change_password"))
         return None
     if who == "anonymous":
-        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        target = url_for("auth.login", next=request.full_path.rstrip("?"))
+        if is_htmx():  # never a plain redirect into a fragment target: reload the whole page
+            return Response(status=204, headers={"HX-Redirect": target})
+        return redirect(target)
     abort(403)

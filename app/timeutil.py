@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-
 _frozen: datetime | None = None
 
 

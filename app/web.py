@@ -1,6 +1,6 @@
 """Request plumbing shared by every page: locale, headers, template helpers."""
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -19,6 +19,8 @@ CSP = (
 def select_locale() -> str:
     """The person's saved choice, then this browser's choice, then the primary language tag."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:

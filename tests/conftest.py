@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, text
 
 from app import create_app, timeutil
@@ -36,7 +37,7 @@ def database_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.sqlite'}"
 
 
-def test_config(tmp_path, **extra) -> dict:
+def test_config(tmp_path, **extra) -> dict:  # noqa: PT028
     """Settings for a test app: real CSRF, cheap argon2, an empty database."""
     return {
         "TESTING": True,
@@ -49,10 +50,22 @@ def test_config(tmp_path, **extra) -> dict:
     }
 
 
+test_config.__test__ = False  # a helper, not a test
+
+
 @pytest.fixture
 def app(tmp_path):
     """An app with the schema created and nothing in it."""
     application = create_app(test_config(tmp_path))
+
+    def fresh_g():
+        # This fixture keeps one app context open, so `g` would outlive a request and carry
+        # one client's signed-in user (and CSRF token) into the next request. Real requests
+        # start with an empty `g`, so start each test request with one too.
+        for name in list(vars(g)):
+            g.pop(name, None)
+
+    application.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
     with application.app_context():
         db.create_all()
         yield application
@@ -175,7 +188,7 @@ def login_as(client, make_user, make_team):
     def sign_in(role: str = Role.AGENT, **fields) -> User:
         if "team" not in fields and role in (Role.AGENT, Role.LEAD):
             fields["team"] = make_team()
-        team = fields.pop("team")
+        team = fields.pop("team", None)
         user = make_user(role=role, team=team, **fields)
         if role == Role.LEAD and team is not None and team.lead_id is None:
             team.lead_id = user.id

@@ -93,9 +93,10 @@ def change_password():
     """The owner changes their password (forced after a one-time password)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        services.change_password(current_user, form.new_password.data)
+        user = current_user._get_current_object()  # not the proxy: login_user stores it in g
+        services.change_password(user, form.new_password.data)
         db.session.commit()
-        start_session(current_user)
+        start_session(user)
         flash(_("Your password has been changed. Other sessions have been signed out."), "success")
         return see_other(url_for("main.home"))
     status = 422 if form.errors else 200

@@ -18,7 +18,7 @@ from app.htmx import render, see_other
 from app.pagination import paginate
 from app.staff import policy
 from app.staff import services as staff_services
-from app.staff.forms import ConfirmForm
+from app.staff.forms import ConfirmForm, choices
 from app.staff.models import Role, Status, User
 from app.timeutil import center_tz
 
@@ -84,7 +84,7 @@ OBJECT_TYPES = ("user", "team", "login_throttle", "import_batch")
 def list_audit():
     """Supervisors browse and filter the audit trail."""
     form = AuditFilterForm(request.args)
-    form.object_type.choices = [("", _("Any")), *((t, t) for t in OBJECT_TYPES)]
+    form.object_type.choices = choices([("", _("Any")), *((t, t) for t in OBJECT_TYPES)])
     stmt = select(audit.AuditEvent).options(selectinload(audit.AuditEvent.actor))
     if form.validate():
         if form.action.data:

@@ -4,7 +4,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired, InputRequired, Length, Optional, Regexp, ValidationError,
+)
 
 from app.staff.models import Grade, Role, Status
 
@@ -24,6 +27,11 @@ STATUS_LABELS = {
     Status.RETRAINING: _l("Retraining"),
     Status.LEFT: _l("Left"),
 }
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _int_or_none(value):
@@ -62,18 +70,18 @@ class PersonForm(VersionedForm):
                     Regexp(r"^\+?[0-9][0-9 -]{2,30}$", message=_l("Digits, spaces and - only."))],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validators=[DataRequired()])
     team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=True)
     grade = SelectField(
-        _l("Grade"), choices=[("", _l("— none —")), *GRADE_LABELS.items()],
+        _l("Grade"), choices=choices([("", _l("— none —")), *GRADE_LABELS.items()]),
         description=_l("Required for agents."),
     )
-    hire_date = DateField(_l("Hire date"), validators=[DataRequired()])
+    hire_date = DateField(_l("Hire date"), validators=[InputRequired()])
     probation_until = DateField(
         _l("Probation until"), validators=[Optional()],
         description=_l("Leave empty when there is no probation."),
     )
-    status = SelectField(_l("Status"), choices=list(STATUS_LABELS.items()))
+    status = SelectField(_l("Status"), choices=choices(STATUS_LABELS.items()))
 
     def validate_probation_until(self, field) -> None:
         """Probation ends on or after the hire date."""
@@ -89,8 +97,8 @@ class PersonForm(VersionedForm):
 class GradeForm(FlaskForm):
     """Promote (or correct) an agent's grade."""
 
-    to_grade = SelectField(_l("New grade"), choices=list(GRADE_LABELS.items()))
-    effective_on = DateField(_l("Effective from"), validators=[DataRequired()])
+    to_grade = SelectField(_l("New grade"), choices=choices(GRADE_LABELS.items()))
+    effective_on = DateField(_l("Effective from"), validators=[InputRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=200)])
 
 

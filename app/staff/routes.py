@@ -1,6 +1,6 @@
 """People and teams: directory, profiles and the supervisor's management of them."""
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
@@ -10,12 +10,20 @@ from app.auth.services import account_locked, unlock_account
 from app.extensions import db
 from app.htmx import render, see_other
 from app.pagination import paginate
-from app.staff import policy, services
+from app.staff import importer, policy, services
 from app.staff.forms import (
-    GRADE_LABELS, ROLE_LABELS, STATUS_LABELS, ConfirmForm, GradeForm, PersonForm, TeamForm,
+    GRADE_LABELS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+    ConfirmForm,
+    GradeForm,
+    ImportForm,
+    PersonForm,
+    TeamForm,
+    choices,
 )
-from app.staff.models import GradeChange, Role, Status, Team, User
-from app.timeutil import center_today
+from app.staff.models import GradeChange, ImportBatch, Role, Status, Team, User
+from app.timeutil import center_today, utcnow
 
 bp = Blueprint("staff", __name__)
 
@@ -33,7 +41,7 @@ def load_person(person_id: int) -> User:
 def team_choices(blank: str) -> list[tuple]:
     """Teams for a select field."""
     teams = db.session.scalars(select(Team).order_by(Team.name))
-    return [(None, blank), *((t.id, t.name) for t in teams)]
+    return choices([(None, blank), *((t.id, t.name) for t in teams)])
 
 
 @bp.route("/people")
@@ -254,8 +262,8 @@ def _team_form(team: Team | None = None) -> TeamForm:
         select(User).where(User.role == Role.LEAD, User.status != Status.LEFT)
         .order_by(User.employee_no)
     )
-    form.lead_id.choices = [(None, _("— no lead yet —")),
-                            *((u.id, f"{u.name} ({u.employee_no})") for u in leads)]
+    form.lead_id.choices = choices([(None, _("— no lead yet —")),
+                                    *((u.id, f"{u.name} ({u.employee_no})") for u in leads)])
     return form
 
 
@@ -280,3 +288,68 @@ def new_team(team_id: int | None):
             return see_other(url_for("staff.list_teams"))
     return render("staff/team_form.html", block="form", form=form, team=team,
                   status=422 if form.errors else 200)
+
+
+@bp.route("/people/import", methods=["GET", "POST"])
+def import_people():
+    """Upload a people file; every row is checked and shown before anything is saved."""
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = importer.parse(upload.filename or "", upload.read())
+        except importer.ImportFileError as error:
+            form.file.errors = [*form.file.errors, str(error)]
+        else:
+            batch = importer.store(upload.filename or "", rows, current_user)
+            db.session.commit()
+            return see_other(url_for("staff.preview_import", batch_id=batch.id))
+    return render("staff/import_people.html", block="form", form=form,
+                  columns=importer.TEMPLATE_HEADER, status=422 if form.errors else 200)
+
+
+def load_batch(batch_id: int) -> ImportBatch:
+    """An import batch of the signed-in supervisor, or 404."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.created_by_id != current_user.id or batch.kind != "people":
+        abort(404)
+    return batch
+
+
+@bp.route("/people/import/<int:batch_id>")
+def preview_import(batch_id: int):
+    """Every row with its problems; the import button only when there are none."""
+    batch = load_batch(batch_id)
+    checks = importer.check_rows(importer.rows_of(batch))
+    return render("staff/preview_import.html", batch=batch, checks=checks,
+                  bad=sum(1 for c in checks if c.problems), form=ConfirmForm())
+
+
+@bp.route("/people/import/<int:batch_id>", methods=["POST"])
+def apply_import(batch_id: int):
+    """Save every row in one transaction, or none."""
+    batch = load_batch(batch_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if batch.applied_at is not None:
+        abort(409)
+    try:
+        created = importer.apply(batch, utcnow())
+    except services.RuleError:
+        db.session.rollback()
+        checks = importer.check_rows(importer.rows_of(batch))
+        return render("staff/preview_import.html", batch=batch, checks=checks,
+                      bad=sum(1 for c in checks if c.problems), form=form, status=422)
+    db.session.commit()
+    return render("staff/import_done.html", batch=batch, created=created)
+
+
+@bp.route("/people/import/template.csv")
+def import_template():
+    """A CSV with the expected columns and one example row."""
+    example = ["CF2001", "张三", "zhangsan", "13800001234", "座席员", "", "普通", "2026-03-01",
+               "2026-06-01"]
+    body = "\ufeff" + ",".join(importer.TEMPLATE_HEADER) + "\r\n" + ",".join(example) + "\r\n"
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": "attachment; filename=people-template.csv"})
