@@ -31,7 +31,7 @@ def _phone(rng: random.Random) -> str:
 
 def load_demo(seed: int = 2026) -> str:
     """Create the demo people and teams; return a one-line summary."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 — repeatable demo data, not secrets
     today = center_today()
     digest = hash_password(DEMO_PASSWORD)
     used: set[str] = set()
@@ -47,7 +47,9 @@ def load_demo(seed: int = 2026) -> str:
         )
         db.session.add(user)
         if grade:
-            db.session.add(GradeChange(user=user, to_grade=start_grade or grade, effective_on=hired))
+            db.session.add(
+                GradeChange(user=user, to_grade=start_grade or grade, effective_on=hired)
+            )
         return user
 
     boss = person("supervisor", "CF0001", Role.SUPERVISOR, 2200)

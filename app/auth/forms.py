@@ -31,7 +31,9 @@ class ChangePasswordForm(FlaskForm):
     )
     new_password = PasswordField(
         _l("New password"), validators=[DataRequired()],
-        description=_l("At least 8 characters. A long phrase is easier to remember and harder to guess."),
+        description=_l(
+            "At least 8 characters. A long phrase is easier to remember and harder to guess."
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

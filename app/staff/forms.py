@@ -6,7 +6,12 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    DataRequired, InputRequired, Length, Optional, Regexp, ValidationError,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
 )
 
 from app.staff.models import Grade, Role, Status
@@ -70,7 +75,9 @@ class PersonForm(VersionedForm):
                     Regexp(r"^\+?[0-9][0-9 -]{2,30}$", message=_l("Digits, spaces and - only."))],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
-    role = SelectField(_l("Role"), choices=choices(ROLE_LABELS.items()), validators=[DataRequired()])
+    role = SelectField(
+        _l("Role"), choices=choices(ROLE_LABELS.items()), validators=[DataRequired()]
+    )
     team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=True)
     grade = SelectField(
         _l("Grade"), choices=choices([("", _l("— none —")), *GRADE_LABELS.items()]),

@@ -138,7 +138,9 @@ class ImportBatch(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     filename: Mapped[str] = mapped_column(String(200))
     payload: Mapped[str] = mapped_column(Text)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_default)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)

@@ -1,0 +1,97 @@
+"""Both catalogs are complete, Chinese is the default, and the language choice sticks."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from app.extensions import db
+from tests.conftest import login, post_form
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def catalog(locale: str):
+    with (ROOT / "app/translations" / locale / "LC_MESSAGES/messages.po").open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+@pytest.fixture(scope="module")
+def source_ids(tmp_path_factory):
+    """Every message id in the code and templates, extracted afresh."""
+    pot = tmp_path_factory.mktemp("pot") / "messages.pot"
+    subprocess.run(
+        [str(Path(sys.executable).with_name("pybabel")), "extract", "-F",
+         str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "app", "templates"],
+        check=True, capture_output=True, cwd=ROOT,
+    )
+    with pot.open("rb") as handle:
+        return {m.id for m in read_po(handle) if m.id}
+
+
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_every_message_is_translated(source_ids, locale):
+    messages = {m.id: m for m in catalog(locale) if m.id}
+    missing = sorted(str(i) for i in source_ids if i not in messages)
+    assert not missing, f"run `make extract-messages` and translate: {missing[:10]}"
+    empty = sorted(str(m.id) for m in messages.values()
+                   if m.id in source_ids and (not m.string or not all(m.string)
+                                              if isinstance(m.string, tuple) else not m.string))
+    assert not empty, f"{locale} has untranslated messages: {empty[:10]}"
+    assert not [m.id for m in messages.values() if "fuzzy" in m.flags]
+
+
+def test_chinese_catalog_is_really_chinese():
+    cjk = [m for m in catalog("zh") if m.id and any("\u4e00" <= c <= "\u9fff" for c in
+                                                    (m.string if isinstance(m.string, str)
+                                                     else m.string[0]))]
+    assert len(cjk) > 0.9 * len([m for m in catalog("zh") if m.id])
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    (None, "登录"),
+    ("zh-CN,zh;q=0.9,en;q=0.8", "登录"),
+    ("zh-TW", "登录"),
+    ("en-US,en;q=0.9", "Sign in"),
+    ("en-US,zh-CN;q=0.5", "Sign in"),
+    ("fr-FR", "登录"),
+])
+def test_browser_language_picks_by_primary_tag(client, header, expected):
+    headers = {"Accept-Language": header} if header else {}
+    response = client.get("/login", headers=headers)
+    assert f"<h1>{expected}</h1>" in response.text
+
+
+def test_switch_is_remembered_per_person(app, client, make_user):
+    user = make_user()
+    login(client, user.username)
+    response = post_form(client, "/language", {"locale": "en", "next": "/people"})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/people"
+    db.session.refresh(user)
+    assert user.locale == "en"
+    other = app.test_client()
+    login(other, user.username)
+    assert "Sign out" in other.get("/", headers={"Accept-Language": "zh-CN"}).text
+
+
+def test_anonymous_switch_lasts_for_the_browser(client):
+    post_form(client, "/language", {"locale": "en"}, token_page="/login")
+    assert "<h1>Sign in</h1>" in client.get("/login").text
+
+
+def test_unknown_language_is_refused(client):
+    response = post_form(client, "/language", {"locale": "xx"}, token_page="/login")
+    assert response.status_code == 422
+
+
+def test_dates_follow_the_language(client, make_user):
+    from datetime import date
+
+    user = make_user(hire_date=date(2024, 3, 5))
+    login(client, user.username)
+    assert "2024年3月5日" in client.get("/").text
+    post_form(client, "/language", {"locale": "en"})
+    assert "Mar 5, 2024" in client.get("/").text
