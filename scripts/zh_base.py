@@ -154,6 +154,7 @@ ZH = {
     "Please try again. If it happens again, give this reference to support:":
         "请重试。如果问题再次出现，请把以下编号提供给技术支持：",
     "Previous": "上一页",
+    "Previous grade": "原职级",
     "Probation": "试用期",
     "Probation cannot end before the hire date.": "试用期结束日期不能早于入职日期。",
     "Probation end must be a date such as 2026-06-01.": "试用期截止须为日期，例如 2026-06-01。",

@@ -1,0 +1,87 @@
+"""Error pages: full page or fragment, never a traceback, a reference id for 500."""
+
+import pytest
+
+from app import access
+from tests.conftest import HX
+
+
+@pytest.fixture
+def broken_app(app, monkeypatch):
+    """The app with one route that fails, as a bug would."""
+
+    def explode():
+        raise RuntimeError("secret internals: password=hunter2")
+
+    app.add_url_rule("/explode", "explode", explode)
+    monkeypatch.setitem(access.ACCESS, "explode", access.PUBLIC)
+    return app
+
+
+def test_500_shows_a_reference_and_no_traceback(broken_app, caplog):
+    client = broken_app.test_client()
+    response = client.get("/explode")
+    assert response.status_code == 500
+    assert "Traceback" not in response.text
+    assert "hunter2" not in response.text
+    assert "<html" in response.text
+    reference = response.text.split("<code>")[1].split("</code>")[0]
+    assert len(reference) == 8
+    assert reference in caplog.text  # the log carries the same reference for support
+
+
+def test_500_as_a_fragment(broken_app):
+    response = broken_app.test_client().get("/explode", headers=HX)
+    assert response.status_code == 500
+    assert "<html" not in response.text
+    assert "<code>" in response.text
+
+
+@pytest.mark.parametrize("headers", [{}, HX])
+def test_404_page_and_fragment(client, login_as, headers):
+    login_as("agent")
+    response = client.get("/people/99999", headers=headers)
+    assert response.status_code == 404
+    assert ("<html" in response.text) is (not headers)
+    assert "未找到" in response.text
+
+
+@pytest.mark.parametrize("headers", [{}, HX])
+def test_403_page_and_fragment(client, login_as, headers):
+    login_as("agent")
+    response = client.get("/audit", headers=headers)
+    assert response.status_code == 403
+    assert ("<html" in response.text) is (not headers)
+    assert "您无权进行此操作" in response.text
+
+
+def test_405_is_a_page_not_a_crash(client):
+    response = client.put("/login")
+    assert response.status_code == 405
+
+
+def test_409_on_htmx_goes_to_the_flash_area(client, login_as, make_user):
+    from app.extensions import db
+    from tests.conftest import csrf_from
+
+    login_as("supervisor")
+    agent = make_user()
+    token = csrf_from(client.get(f"/people/{agent.id}/edit").text)
+    response = client.post(f"/people/{agent.id}/edit", headers=HX, data={
+        "csrf_token": token, "version": "999", "name": "x", "employee_no": agent.employee_no,
+        "username": agent.username, "role": "agent", "grade": "junior", "status": "active",
+        "hire_date": "2025-01-01", "team_id": ""})
+    assert response.status_code == 409
+    assert response.headers["HX-Retarget"] == "#flash"
+    assert "<html" not in response.text
+    assert "刷新页面" in response.text
+    db.session.refresh(agent)
+    assert agent.name != "x"
+
+
+def test_413_for_huge_uploads(app, client, login_as):
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    login_as("supervisor")
+    response = client.post("/people/import", data={"file": (__import__("io").BytesIO(
+        b"x" * 4096), "big.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 413
