@@ -38,21 +38,16 @@ def test_500_as_a_fragment(broken_app):
 
 
 @pytest.mark.parametrize("headers", [{}, HX])
-def test_404_page_and_fragment(client, login_as, headers):
+@pytest.mark.parametrize(("path", "status", "text"), [
+    ("/people/99999", 404, "未找到"),
+    ("/audit", 403, "您无权进行此操作"),
+])
+def test_error_page_and_fragment(client, login_as, headers, path, status, text):
     login_as("agent")
-    response = client.get("/people/99999", headers=headers)
-    assert response.status_code == 404
+    response = client.get(path, headers=headers)
+    assert response.status_code == status
     assert ("<html" in response.text) is (not headers)
-    assert "未找到" in response.text
-
-
-@pytest.mark.parametrize("headers", [{}, HX])
-def test_403_page_and_fragment(client, login_as, headers):
-    login_as("agent")
-    response = client.get("/audit", headers=headers)
-    assert response.status_code == 403
-    assert ("<html" in response.text) is (not headers)
-    assert "您无权进行此操作" in response.text
+    assert text in response.text
 
 
 def test_405_is_a_page_not_a_crash(client):
