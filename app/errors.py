@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.htmx import render, wants_fragment
+from app.staff.services import NotYourTurnError, StaleError
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,15 @@ def init_app(app: Flask) -> None:
         return error_page(400, message=str(_l("The form's security token was missing or old.")))
 
     @app.errorhandler(StaleDataError)
+    @app.errorhandler(StaleError)
     def stale(_error):
         db.session.rollback()
         return error_page(409)
+
+    @app.errorhandler(NotYourTurnError)
+    def not_your_turn(_error):
+        db.session.rollback()
+        return error_page(403)
 
     @app.errorhandler(HTTPException)
     def http_error(error):

@@ -29,6 +29,14 @@ class RuleError(ValueError):
         self.message = message
 
 
+class NotYourTurnError(Exception):
+    """The actor may not take this step of a workflow (the view answers 403 or 404)."""
+
+
+class StaleError(Exception):
+    """The object is no longer in the state the actor saw (the view answers 409)."""
+
+
 @dataclass
 class PersonData:
     """The editable facts about a person."""

@@ -1,0 +1,184 @@
+"""Shifts: one at a time, a weekly pattern over a date range, the week view and my shifts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, select
+from sqlalchemy.orm import selectinload
+
+from app import audit
+from app.extensions import db
+from app.staff.models import Role, Shift, Status, Team, User
+from app.staff.services import RuleError
+from app.timeutil import center_tz
+
+MAX_PATTERN_DAYS = 92
+
+
+def span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
+    """UTC start and end of a shift given in the center's local time; an end at or before the
+    start means the shift crosses midnight and ends the next day."""
+    tz = center_tz()
+    starts = datetime.combine(day, start, tz)
+    ends = datetime.combine(day + timedelta(days=1) if end <= start else day, end, tz)
+    return starts, ends
+
+
+def overlapping(user_id: int, starts: datetime, ends: datetime, exclude: int | None = None):
+    """The person's shifts that overlap [starts, ends)."""
+    stmt = select(Shift).where(Shift.user_id == user_id, Shift.starts_at < ends,
+                               Shift.ends_at > starts)
+    if exclude is not None:
+        stmt = stmt.where(Shift.id != exclude)
+    return db.session.scalars(stmt).all()
+
+
+def add_shift(user: User, day: date, start: time, end: time, label: str, actor) -> Shift:
+    """Schedule one shift; refuse an overlap with another of the person's shifts."""
+    if user.status == Status.LEFT:
+        raise RuleError("user_id", _("%(name)s has left the center.", name=user.name))
+    starts, ends = span(day, start, end)
+    if ends - starts > timedelta(hours=16):
+        raise RuleError("end", _("A shift lasts at most 16 hours."))
+    if overlapping(user.id, starts, ends):
+        raise RuleError("start", _("%(name)s already has a shift at that time.", name=user.name))
+    shift = Shift(user_id=user.id, day=day, starts_at=starts, ends_at=ends, label=label,
+                  created_by_id=actor.id if actor else None)
+    db.session.add(shift)
+    audit.record("shift.create", shift, actor=actor, after={
+        "user_id": user.id, "day": day, "starts_at": starts, "ends_at": ends, "label": label})
+    return shift
+
+
+@dataclass
+class PatternResult:
+    """What a weekly pattern would create, and the conflicts that stop it."""
+
+    shifts: list[tuple[User, date]] = field(default_factory=list)
+    conflicts: list[tuple[User, date]] = field(default_factory=list)
+
+
+def plan_pattern(members: list[User], first: date, last: date, weekdays: set[int],
+                 start: time, end: time) -> PatternResult:
+    """Every (person, day) the pattern covers, and those that clash with existing shifts."""
+    if last < first:
+        raise RuleError("last_day", _("The last day comes before the first."))
+    if (last - first).days + 1 > MAX_PATTERN_DAYS:
+        raise RuleError("last_day", _("A pattern covers at most %(n)d days.", n=MAX_PATTERN_DAYS))
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    days = [d for d in days if d.weekday() in weekdays]
+    result = PatternResult()
+    if not days or not members:
+        return result
+    lo, _hi = span(days[0], start, end)
+    _lo, hi = span(days[-1], start, end)
+    existing = defaultdict(list)
+    for shift in db.session.scalars(select(Shift).where(
+            Shift.user_id.in_([m.id for m in members]), Shift.starts_at < hi,
+            Shift.ends_at > lo)):
+        existing[shift.user_id].append(shift)
+    for day in days:
+        starts, ends = span(day, start, end)
+        for member in members:
+            clash = any(s.starts_at < ends and s.ends_at > starts for s in existing[member.id])
+            (result.conflicts if clash else result.shifts).append((member, day))
+    return result
+
+
+def apply_pattern(team: Team, members: list[User], first: date, last: date, weekdays: set[int],
+                  start: time, end: time, label: str, actor) -> int:
+    """Create the pattern's shifts for the whole team, all or nothing."""
+    plan = plan_pattern(members, first, last, weekdays, start, end)
+    if plan.conflicts:
+        person, day = plan.conflicts[0]
+        raise RuleError("first_day", _(
+            "%(count)d shifts clash with existing ones, for example %(name)s on %(day)s.",
+            count=len(plan.conflicts), name=person.name, day=day.isoformat()))
+    rows = []
+    for member, day in plan.shifts:
+        starts, ends = span(day, start, end)
+        rows.append(Shift(user_id=member.id, day=day, starts_at=starts, ends_at=ends,
+                          label=label, created_by_id=actor.id if actor else None))
+    db.session.add_all(rows)
+    audit.record("shift.pattern", team, actor=actor, after={
+        "first": first, "last": last, "weekdays": sorted(weekdays), "start": start.isoformat(),
+        "end": end.isoformat(), "label": label, "shifts": len(rows)})
+    return len(rows)
+
+
+def delete_shift(shift: Shift, actor) -> None:
+    """Remove a shift that no approved leave or open swap depends on."""
+    from app.staff.models import ShiftSwap, SwapStatus
+
+    if shift.leave_id is not None:
+        raise RuleError("shift", _("This shift is covered by an approved leave."))
+    open_swap = db.session.scalar(select(ShiftSwap.id).where(
+        (ShiftSwap.requester_shift_id == shift.id) | (ShiftSwap.counterpart_shift_id == shift.id),
+        ShiftSwap.status.in_([SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS,
+                              SwapStatus.PENDING_SUPERVISOR])))
+    if open_swap is not None:
+        raise RuleError("shift", _("A shift swap for this shift is still open."))
+    audit.record("shift.delete", shift, actor=actor, before={
+        "user_id": shift.user_id, "day": shift.day, "starts_at": shift.starts_at,
+        "ends_at": shift.ends_at})
+    db.session.delete(shift)
+
+
+def week_start(day: date) -> date:
+    """The Monday of the week holding `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class WeekView:
+    """Who works when in one team's week, and how many are on the floor each hour."""
+
+    team: Team
+    monday: date
+    days: list[date]
+    members: list[User]
+    cells: dict[tuple[int, date], list[Shift]]
+    head_count: dict[date, list[int]]
+
+
+def week_view(team: Team, monday: date) -> WeekView:
+    """Three queries whatever the size of the team: members, shifts (with their leave)."""
+    days = [monday + timedelta(days=n) for n in range(7)]
+    members = db.session.scalars(
+        select(User).where(User.team_id == team.id, User.status != Status.LEFT,
+                           User.role.in_([Role.AGENT, Role.LEAD]))
+        .order_by(User.role.desc(), User.employee_no)
+    ).all()
+    shifts = db.session.scalars(
+        select(Shift).join(User, Shift.user_id == User.id)
+        .where(User.team_id == team.id, User.status != Status.LEFT,
+               and_(Shift.day >= days[0], Shift.day <= days[-1]))
+        .options(selectinload(Shift.leave)).order_by(Shift.starts_at)
+    ).all()
+    cells: dict[tuple[int, date], list[Shift]] = defaultdict(list)
+    tz = center_tz()
+    head = {d: [0] * 24 for d in days}
+    for shift in shifts:
+        cells[(shift.user_id, shift.day)].append(shift)
+        if shift.leave_id is not None:
+            continue  # on leave: a gap on the floor
+        local_start = shift.starts_at.astimezone(tz)
+        local_end = shift.ends_at.astimezone(tz)
+        hour = local_start.replace(minute=0, second=0, microsecond=0)
+        while hour < local_end:
+            if hour.date() in head and hour + timedelta(hours=1) > local_start:
+                head[hour.date()][hour.hour] += 1
+            hour += timedelta(hours=1)
+    return WeekView(team, monday, days, list(members), cells, head)
+
+
+def my_shifts(user: User, since: date, limit: int = 60) -> list[Shift]:
+    """A person's shifts from `since` on, soonest first."""
+    return db.session.scalars(
+        select(Shift).where(Shift.user_id == user.id, Shift.day >= since)
+        .options(selectinload(Shift.leave)).order_by(Shift.starts_at).limit(limit)
+    ).all()

@@ -1,0 +1,211 @@
+"""Shift swaps: same level only, notice, a monthly cap, and four signatures before the exchange."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import false, func, or_, select
+
+from app import audit
+from app.extensions import db
+from app.staff.models import Role, Shift, ShiftSwap, Status, SwapStatus, SwapStep, Team, User
+from app.staff.rules import rule
+from app.staff.services import NotYourTurnError, RuleError, StaleError
+
+OPEN = (SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS, SwapStatus.PENDING_SUPERVISOR)
+COUNTED = (*OPEN, SwapStatus.APPROVED)
+FIELDS = ["status", "requester_lead_signed", "counterpart_lead_signed"]
+
+
+def team_lead_id(user: User) -> int | None:
+    """The lead who signs for this person: their team's lead (none for a lead themselves)."""
+    if user.team_id is None:
+        return None
+    team = db.session.get(Team, user.team_id)
+    if team is None or team.lead_id == user.id:
+        return None
+    return team.lead_id
+
+
+def month_of(day: date) -> date:
+    """The first day of the calendar month holding `day`."""
+    return day.replace(day=1)
+
+
+def swaps_in_month(user_id: int, month: date) -> int:
+    """Swaps that count against the person's monthly cap (pending ones included)."""
+    return db.session.scalar(select(func.count(ShiftSwap.id)).where(
+        or_(ShiftSwap.requester_id == user_id, ShiftSwap.counterpart_id == user_id),
+        ShiftSwap.month == month, ShiftSwap.status.in_(COUNTED)))
+
+
+def check_swap(requester: User, mine: Shift, theirs: Shift, now: datetime) -> None:
+    """Every rule a new swap must meet."""
+    counterpart = theirs.user
+    if mine.user_id != requester.id:
+        raise RuleError("my_shift", _("Choose one of your own shifts."))
+    if counterpart.id == requester.id:
+        raise RuleError("their_shift", _("Choose a shift of another person."))
+    if mine.starts_at == theirs.starts_at:
+        raise RuleError("their_shift", _("Both shifts start at the same time: nothing to swap."))
+    if counterpart.status == Status.LEFT:
+        raise RuleError("their_shift", _("%(name)s has left the center.", name=counterpart.name))
+    if requester.role != counterpart.role or requester.role not in (Role.AGENT, Role.LEAD):
+        raise RuleError("their_shift", _(
+            "Swaps are only between people of the same level (agent with agent, lead with lead)."))
+    days = rule("swap_notice_days")
+    earliest = min(mine.starts_at, theirs.starts_at)
+    if now > earliest - timedelta(days=days):
+        raise RuleError("my_shift", _(
+            "A shift swap must be asked at least %(n)d day(s) ahead.", n=days))
+    if mine.leave_id is not None or theirs.leave_id is not None:
+        raise RuleError("my_shift", _("A shift covered by approved leave cannot be swapped."))
+    busy = db.session.scalar(select(ShiftSwap.id).where(
+        ShiftSwap.status.in_(OPEN),
+        or_(ShiftSwap.requester_shift_id.in_([mine.id, theirs.id]),
+            ShiftSwap.counterpart_shift_id.in_([mine.id, theirs.id]))))
+    if busy is not None:
+        raise RuleError("my_shift", _("One of these shifts is already in an open swap."))
+    limit = rule("swaps_per_month")
+    month = month_of(min(mine.day, theirs.day))
+    for person, field in ((requester, "my_shift"), (counterpart, "their_shift")):
+        if swaps_in_month(person.id, month) >= limit:
+            raise RuleError(field, _(
+                "%(name)s already has %(n)d shift swaps in %(month)s, the most allowed.",
+                name=person.name, n=limit, month=month.strftime("%Y-%m")))
+    _check_no_overlap(requester, theirs, mine)
+    _check_no_overlap(counterpart, mine, theirs)
+
+
+def _check_no_overlap(person: User, incoming: Shift, outgoing: Shift) -> None:
+    """After the exchange the person must not hold two shifts at once."""
+    clash = db.session.scalar(select(Shift.id).where(
+        Shift.user_id == person.id, Shift.id != outgoing.id,
+        Shift.starts_at < incoming.ends_at, Shift.ends_at > incoming.starts_at))
+    if clash is not None:
+        raise RuleError("their_shift", _(
+            "%(name)s would have two shifts at the same time.", name=person.name))
+
+
+def ask(requester: User, mine: Shift, theirs: Shift, reason: str, now: datetime) -> ShiftSwap:
+    """Propose a swap; the other person agrees first."""
+    check_swap(requester, mine, theirs, now)
+    counterpart = theirs.user
+    swap = ShiftSwap(
+        requester_id=requester.id, counterpart_id=counterpart.id, requester_shift_id=mine.id,
+        counterpart_shift_id=theirs.id, month=month_of(min(mine.day, theirs.day)),
+        reason=reason, status=SwapStatus.PENDING_COUNTERPART,
+        requester_lead_id=team_lead_id(requester), counterpart_lead_id=team_lead_id(counterpart),
+    )
+    db.session.add(swap)
+    swap.steps.append(SwapStep(action="ask", actor_id=requester.id, reason=reason, at=now))
+    audit.record("swap.ask", swap, actor=requester, after={
+        "status": swap.status, "requester_shift_id": mine.id, "counterpart_shift_id": theirs.id})
+    return swap
+
+
+def can_act(actor: User, swap: ShiftSwap) -> bool:
+    """Whether this person has a step to take now."""
+    if swap.status == SwapStatus.PENDING_COUNTERPART:
+        return actor.id == swap.counterpart_id
+    if swap.status == SwapStatus.PENDING_LEADS:
+        return actor.id not in (swap.requester_id, swap.counterpart_id) and (
+            (actor.id == swap.requester_lead_id and not swap.requester_lead_signed)
+            or (actor.id == swap.counterpart_lead_id and not swap.counterpart_lead_signed))
+    if swap.status == SwapStatus.PENDING_SUPERVISOR:
+        return actor.role == Role.SUPERVISOR and actor.id not in (
+            swap.requester_id, swap.counterpart_id)
+    return False
+
+
+def _leads_done(swap: ShiftSwap) -> bool:
+    return ((swap.requester_lead_id is None or swap.requester_lead_signed)
+            and (swap.counterpart_lead_id is None or swap.counterpart_lead_signed))
+
+
+def decide(swap: ShiftSwap, actor: User, approve: bool, reason: str, seen_version: int,
+           now: datetime) -> None:
+    """The current step: the other person agrees, a lead signs, or the supervisor approves.
+    Approval exchanges the two shifts in the same transaction."""
+    if swap.version != seen_version or swap.status not in OPEN:
+        raise StaleError
+    if not can_act(actor, swap):
+        raise NotYourTurnError
+    if not approve and not reason.strip():
+        raise RuleError("reason", _("Say why you turn the swap down."))
+    before = audit.snapshot(swap, FIELDS)
+    stage = swap.status
+    if not approve:
+        swap.status = (SwapStatus.DECLINED if stage == SwapStatus.PENDING_COUNTERPART
+                       else SwapStatus.REJECTED)
+        action = "decline" if stage == SwapStatus.PENDING_COUNTERPART else "reject"
+    elif stage == SwapStatus.PENDING_COUNTERPART:
+        swap.status = SwapStatus.PENDING_LEADS
+        action = "agree"
+    elif stage == SwapStatus.PENDING_LEADS:
+        # One signature covers both sides when the two people share a lead.
+        if actor.id == swap.requester_lead_id:
+            swap.requester_lead_signed = True
+        if actor.id == swap.counterpart_lead_id:
+            swap.counterpart_lead_signed = True
+        action = "sign"
+    else:
+        _exchange(swap)
+        swap.status = SwapStatus.APPROVED
+        action = "approve"
+    if swap.status == SwapStatus.PENDING_LEADS and _leads_done(swap):
+        swap.status = SwapStatus.PENDING_SUPERVISOR
+    swap.steps.append(SwapStep(action=action, actor_id=actor.id, reason=reason.strip(), at=now))
+    audit.record(f"swap.{action}", swap, actor=actor, before=before,
+                 after=audit.snapshot(swap, FIELDS))
+
+
+def _exchange(swap: ShiftSwap) -> None:
+    """Give each person the other's shift; re-check the shifts did not change meanwhile."""
+    mine, theirs = swap.requester_shift, swap.counterpart_shift
+    if mine.user_id != swap.requester_id or theirs.user_id != swap.counterpart_id:
+        raise StaleError
+    if mine.leave_id is not None or theirs.leave_id is not None:
+        raise RuleError("reason", _("A shift covered by approved leave cannot be swapped."))
+    _check_no_overlap(swap.requester, theirs, mine)
+    _check_no_overlap(swap.counterpart, mine, theirs)
+    mine.user_id, theirs.user_id = swap.counterpart_id, swap.requester_id
+    db.session.flush()
+
+
+def withdraw(swap: ShiftSwap, actor: User, seen_version: int, now: datetime) -> None:
+    """The requester takes the swap back before the final approval."""
+    if actor.id != swap.requester_id:
+        raise NotYourTurnError
+    if swap.version != seen_version or swap.status not in OPEN:
+        raise StaleError
+    before = audit.snapshot(swap, FIELDS)
+    swap.status = SwapStatus.WITHDRAWN
+    swap.steps.append(SwapStep(action="withdraw", actor_id=actor.id, at=now))
+    audit.record("swap.withdraw", swap, actor=actor, before=before,
+                 after=audit.snapshot(swap, FIELDS))
+
+
+def waiting_for(actor: User):
+    """A select of the swaps whose next step is this person's."""
+    stmt = select(ShiftSwap)
+    if actor.role == Role.SUPERVISOR:
+        return stmt.where(ShiftSwap.status == SwapStatus.PENDING_SUPERVISOR,
+                          ShiftSwap.requester_id != actor.id, ShiftSwap.counterpart_id != actor.id)
+    counterpart = (ShiftSwap.status == SwapStatus.PENDING_COUNTERPART) & (
+        ShiftSwap.counterpart_id == actor.id)
+    if actor.role != Role.LEAD:
+        return stmt.where(counterpart)
+    signs = (ShiftSwap.status == SwapStatus.PENDING_LEADS) & or_(
+        (ShiftSwap.requester_lead_id == actor.id) & (ShiftSwap.requester_lead_signed == false()),
+        (ShiftSwap.counterpart_lead_id == actor.id)
+        & (ShiftSwap.counterpart_lead_signed == false()))
+    return stmt.where(or_(counterpart, signs))
+
+
+def involving(user: User):
+    """A select of the swaps this person is a party to or signs for."""
+    return select(ShiftSwap).where(or_(
+        ShiftSwap.requester_id == user.id, ShiftSwap.counterpart_id == user.id,
+        ShiftSwap.requester_lead_id == user.id, ShiftSwap.counterpart_lead_id == user.id))
