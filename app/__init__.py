@@ -50,6 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
     from app.main.routes import bp as main_bp
     from app.staff.routes import bp as staff_bp
 
+    # The time views live in their own modules and register on the staff blueprint.
+    from app.staff import (  # noqa: F401
+        away_routes, handover_routes, leave_routes, rules_routes, schedule_routes, swap_routes,
+    )
+
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)

@@ -13,6 +13,9 @@ from app.staff.models import Role
 PUBLIC = frozenset({"anonymous", *Role})
 SIGNED_IN = frozenset(Role)
 SUPERVISOR = frozenset({Role.SUPERVISOR})
+LEADS = frozenset({Role.LEAD, Role.SUPERVISOR})
+ON_THE_FLOOR = frozenset({Role.AGENT, Role.LEAD})
+AGENTS = frozenset({Role.AGENT})
 
 ACCESS: dict[str, frozenset] = {
     "static": PUBLIC,
@@ -39,6 +42,42 @@ ACCESS: dict[str, frozenset] = {
     "staff.apply_import": SUPERVISOR,
     "staff.import_template": SUPERVISOR,
     "main.list_audit": SUPERVISOR,
+    "main.pending_count": SIGNED_IN,
+    "staff.edit_rules": SUPERVISOR,
+    # schedules
+    "staff.my_shifts": SIGNED_IN,
+    "staff.week_view": LEADS,
+    "staff.new_shift": LEADS,
+    "staff.delete_shift": LEADS,
+    "staff.new_pattern": LEADS,
+    "staff.import_roster": LEADS,
+    "staff.preview_roster": LEADS,
+    "staff.apply_roster": LEADS,
+    "staff.roster_template": LEADS,
+    # leave
+    "staff.list_leave": SIGNED_IN,
+    "staff.new_leave": SIGNED_IN,
+    "staff.show_leave": SIGNED_IN,
+    "staff.decide_leave": LEADS,
+    "staff.withdraw_leave": SIGNED_IN,
+    # shift swaps
+    "staff.list_swaps": SIGNED_IN,
+    "staff.new_swap": ON_THE_FLOOR,
+    "staff.show_swap": SIGNED_IN,
+    "staff.decide_swap": SIGNED_IN,
+    "staff.withdraw_swap": ON_THE_FLOOR,
+    # handovers
+    "staff.list_handovers": LEADS,
+    "staff.new_handover": LEADS,
+    "staff.show_handover": LEADS,
+    "staff.ack_handover_item": LEADS,
+    "staff.sign_handover": LEADS,
+    "staff.close_handover_item": LEADS,
+    # away from seat
+    "staff.away_board": SIGNED_IN,
+    "staff.ask_away": AGENTS,
+    "staff.decide_away": LEADS,
+    "staff.return_away": SIGNED_IN,
 }
 
 # Routes a person with a one-time password may still reach.

@@ -63,6 +63,15 @@ def init_app(app: Flask) -> None:
     from app.staff.forms import GRADE_LABELS, ROLE_LABELS, STATUS_LABELS
     from app.timeutil import center_today
 
+    def can_visit(endpoint: str) -> bool:
+        """Whether the signed-in person's role may open this route (for links)."""
+        allowed = access.ACCESS.get(endpoint)
+        return (
+            allowed is not None
+            and endpoint in current_app.view_functions
+            and access.role_of(current_user) in allowed
+        )
+
     @app.context_processor
     def inject():
         return {
@@ -71,6 +80,7 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "staff_policy": staff_policy,
             "role_of": access.role_of,
+            "can_visit": can_visit,
         }
 
     app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""

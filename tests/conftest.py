@@ -29,6 +29,26 @@ def reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL: skip them when TEST_DATABASE_URL is unset."""
+    if PG_URL:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://...")
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def pg_url():
+    """The PostgreSQL test database, its public schema emptied; skips without TEST_DATABASE_URL.
+    For tests that need PostgreSQL itself; mark them @pytest.mark.postgres."""
+    if not PG_URL:
+        pytest.skip("needs PostgreSQL: set TEST_DATABASE_URL=postgresql+psycopg://...")
+    reset_postgres(PG_URL)
+    return PG_URL
+
+
 def database_url(tmp_path) -> str:
     """The URL of a fresh, empty database for one test."""
     if PG_URL:
@@ -66,6 +86,13 @@ def app(tmp_path):
             g.pop(name, None)
 
     application.before_request_funcs.setdefault(None, []).insert(0, fresh_g)
+
+    @application.teardown_request
+    def end_transaction(_error=None):
+        # In production the session ends with the request's app context; here the context
+        # outlives the request, so end the transaction (and release SQLite's lock) explicitly.
+        db.session.rollback()
+
     with application.app_context():
         db.create_all()
         yield application

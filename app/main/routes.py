@@ -16,11 +16,11 @@ from app.auth.routes import safe_next
 from app.extensions import db
 from app.htmx import render, see_other
 from app.pagination import paginate
-from app.staff import policy
+from app.staff import leave_routes, pending, policy, schedule
 from app.staff import services as staff_services
 from app.staff.forms import ConfirmForm, choices
 from app.staff.models import Role, Status, User
-from app.timeutil import center_tz
+from app.timeutil import center_today, center_tz
 
 bp = Blueprint("main", __name__)
 
@@ -43,7 +43,17 @@ def home():
         ).all()
     if policy.is_supervisor(current_user):
         cards["head_counts"] = staff_services.head_counts()
-    return render("main/home.html", cards=cards)
+    cards["pending"] = pending.lists(current_user)
+    cards["next_shifts"] = schedule.my_shifts(current_user, center_today(), limit=3)
+    return render("main/home.html", cards=cards, kinds=leave_routes.KIND_LABELS,
+                  statuses=leave_routes.STATUS_LABELS, decision=leave_routes.DecisionForm())
+
+
+@bp.route("/pending/count")
+def pending_count():
+    """The number of items waiting for the signed-in person (the navigation badge)."""
+    number = pending.count(current_user)
+    return Response(str(number) if number else "", mimetype="text/html")
 
 
 @bp.route("/language", methods=["POST"])

@@ -1,8 +1,8 @@
 """Who may see and change which person and team. Every check fails closed."""
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, or_, select
 
-from app.staff.models import Role, Status, User
+from app.staff.models import Role, Status, Team, User
 
 
 def is_supervisor(user) -> bool:
@@ -57,3 +57,34 @@ def detail_scope(viewer, stmt: Select) -> Select:
     if is_supervisor(viewer):
         return stmt
     return stmt.where(User.team_id == viewer.team_id)
+
+
+def leads_team(viewer, team_id: int | None) -> bool:
+    """Whether the viewer is the lead of this team."""
+    from app.extensions import db
+
+    if viewer.role != Role.LEAD or team_id is None:
+        return False
+    team = db.session.get(Team, team_id)
+    return team is not None and team.lead_id == viewer.id
+
+
+def can_see_leave(viewer, leave) -> bool:
+    """The requester, their team's lead and supervisors see a leave request."""
+    return (
+        leave.user_id == viewer.id
+        or is_supervisor(viewer)
+        or leads_team(viewer, leave.user.team_id)
+    )
+
+
+def visible_leave(viewer, stmt: Select) -> Select:
+    """Restrict a select of leave requests joined to their User, in SQL."""
+    from app.staff.models import LeaveRequest
+
+    if is_supervisor(viewer):
+        return stmt
+    if viewer.role == Role.LEAD:
+        led = select(Team.id).where(Team.lead_id == viewer.id)
+        return stmt.where(or_(LeaveRequest.user_id == viewer.id, User.team_id.in_(led)))
+    return stmt.where(LeaveRequest.user_id == viewer.id)

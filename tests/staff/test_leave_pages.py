@@ -1,0 +1,177 @@
+"""Leave through the pages: ask, approve from the home page, withdraw, concurrent decisions."""
+
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.staff import schedule
+from app.staff.models import LeaveRequest, LeaveStatus, Shift
+from tests.conftest import HX, csrf_from, login, post_form
+
+TZ_DAY = date(2026, 11, 20)
+
+
+@pytest.fixture
+def floor(app, make_user, make_team, clock):
+    lead = make_user(role="lead")
+    team = make_team(lead=lead)
+    agent = make_user(team=team, name="请假人")
+    boss = make_user(role="supervisor")
+    for offset in range(0, 6):
+        schedule.add_shift(agent, TZ_DAY + timedelta(days=offset), time(9), time(18), "早班", None)
+    db.session.commit()
+    return {"lead": lead, "agent": agent, "boss": boss, "clock": clock}
+
+
+def ask_form(**overrides):
+    values = {"kind": "annual", "first_day": "2026-11-23", "start_time": "", "last_day":
+              "2026-11-23", "end_time": "", "reason": "回老家"}
+    values.update(overrides)
+    return values
+
+
+def test_agent_asks_lead_and_supervisor_approve_from_home(app, client, floor):
+    login(client, floor["agent"].username)
+    response = post_form(client, "/leave/new", ask_form(), token_page="/leave/new")
+    assert response.status_code == 303
+    item = db.session.scalar(select(LeaveRequest))
+    assert item.status == LeaveStatus.PENDING_LEAD and item.hours == 9
+    assert "pending-changed" in response.headers.get("HX-Trigger", "pending-changed")
+
+    lead = app.test_client()
+    login(lead, floor["lead"].username)
+    home = lead.get("/")
+    assert "请假人" in home.text and f"/leave/{item.id}/decide" in home.text
+    assert lead.get("/pending/count").text == "1"
+    token = csrf_from(home.text)
+    decided = lead.post(f"/leave/{item.id}/decide", headers={**HX, "HX-Target": f"leave-{item.id}"},
+                        data={"csrf_token": token, "decision": "approve", "version": item.version})
+    assert decided.status_code == 200
+    assert "<html" not in decided.text
+    assert decided.headers["HX-Trigger"] == "pending-changed"
+    assert lead.get("/pending/count").text == ""
+
+    boss = app.test_client()
+    login(boss, floor["boss"].username)
+    db.session.refresh(item)
+    response = post_form(boss, f"/leave/{item.id}/decide",
+                         {"decision": "approve", "version": item.version})
+    assert response.status_code == 303
+    db.session.refresh(item)
+    assert item.status == LeaveStatus.APPROVED
+    marked = db.session.scalar(select(func.count(Shift.id)).where(Shift.leave_id == item.id))
+    assert marked == 1
+    page = client.get(f"/leave/{item.id}")
+    assert "已批准" in page.text
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"first_day": "2026-11-20", "last_day": "2026-11-20"}, "first_day", "至少"),
+    ({"kind": "sick", "first_day": "2026-11-20", "last_day": "2026-11-20"}, "first_day", "分钟"),
+    ({"last_day": "2026-11-22"}, "last_day", "早于"),
+    ({"first_day": "2027-02-01", "last_day": "2027-02-01"}, "first_day", "没有班次"),
+    ({"first_day": "not a date"}, "first_day", "日期"),
+])
+def test_rule_violations_are_explained_beside_the_field(client, floor, overrides, field,
+                                                        message):
+    login(client, floor["agent"].username)
+    response = post_form(client, "/leave/new", ask_form(**overrides), token_page="/leave/new")
+    assert response.status_code == 422
+    assert message in response.text.split(f'id="{field}-error"')[1].split("</small>")[0]
+    assert db.session.scalar(select(func.count(LeaveRequest.id))) == 0
+
+
+def test_rules_in_english_too(client, floor):
+    login(client, floor["agent"].username)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = post_form(client, "/leave/new", ask_form(first_day="2026-11-20",
+                                                        last_day="2026-11-20"),
+                         token_page="/leave/new")
+    assert "at least 1 day(s) before it starts" in response.text
+
+
+def test_reject_without_reason_is_422_and_nothing_changes(app, client, floor):
+    login(client, floor["agent"].username)
+    post_form(client, "/leave/new", ask_form(), token_page="/leave/new")
+    item = db.session.scalar(select(LeaveRequest))
+    lead = app.test_client()
+    login(lead, floor["lead"].username)
+    response = post_form(lead, f"/leave/{item.id}/decide",
+                         {"decision": "reject", "reason": "", "version": item.version})
+    assert response.status_code == 422
+    db.session.refresh(item)
+    assert item.status == LeaveStatus.PENDING_LEAD
+
+
+def test_withdraw_and_scope(app, client, floor, make_user):
+    login(client, floor["agent"].username)
+    post_form(client, "/leave/new", ask_form(), token_page="/leave/new")
+    item = db.session.scalar(select(LeaveRequest))
+    stranger = app.test_client()
+    login(stranger, make_user(name="外人").username)
+    assert stranger.get(f"/leave/{item.id}").status_code == 404
+    other_lead = app.test_client()
+    login(other_lead, make_user(role="lead").username)
+    assert other_lead.get(f"/leave/{item.id}").status_code == 404
+    response = post_form(client, f"/leave/{item.id}/withdraw", {"version": item.version},
+                         token_page=f"/leave/{item.id}")
+    assert response.status_code == 303
+    db.session.refresh(item)
+    assert item.status == LeaveStatus.WITHDRAWN
+    again = post_form(client, f"/leave/{item.id}/withdraw", {"version": item.version - 1},
+                      token_page=f"/leave/{item.id}")
+    assert again.status_code == 409
+
+
+def test_lead_cannot_approve_at_the_supervisor_step(app, client, floor):
+    login(client, floor["agent"].username)
+    post_form(client, "/leave/new", ask_form(), token_page="/leave/new")
+    item = db.session.scalar(select(LeaveRequest))
+    lead = app.test_client()
+    login(lead, floor["lead"].username)
+    post_form(lead, f"/leave/{item.id}/decide", {"decision": "approve", "version": item.version})
+    db.session.refresh(item)
+    response = post_form(lead, f"/leave/{item.id}/decide",
+                         {"decision": "approve", "version": item.version})
+    assert response.status_code == 403
+
+
+def test_many_approvers_at_once_give_one_decision(app, client, floor, make_user):
+    login(client, floor["lead"].username)
+    start = datetime.combine(TZ_DAY + timedelta(days=3), time(0), UTC)
+    from app.staff import leave
+
+    item = leave.ask(floor["agent"], "annual", start, start + timedelta(days=1), "", floor[
+        "clock"].now)
+    leave.decide(item, floor["lead"], True, "", item.version, floor["clock"].now)
+    db.session.commit()
+    version, item_id = item.version, item.id
+    bosses = [make_user(role="supervisor") for _ in range(8)]
+    clients = []
+    for boss in bosses:
+        c = app.test_client()
+        login(c, boss.username)
+        clients.append((c, csrf_from(c.get(f"/leave/{item.id}").text)))
+    db.session.commit()  # the test's own session holds no lock while the approvers race
+    barrier = threading.Barrier(len(clients))
+    statuses = []
+
+    def decide(c, token):
+        barrier.wait()
+        response = c.post(f"/leave/{item_id}/decide", data={
+            "csrf_token": token, "decision": "approve", "version": version})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=decide, args=pair) for pair in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [303] + [409] * 7
+    db.session.expire_all()
+    item = db.session.get(LeaveRequest, item_id)
+    assert item.status == LeaveStatus.APPROVED
+    assert [s.action for s in item.steps] == ["ask", "approve", "approve"]
