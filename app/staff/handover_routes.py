@@ -1,0 +1,3 @@
+"""handover_routes views (being written)."""
+
+from app.staff.routes import bp  # noqa: F401

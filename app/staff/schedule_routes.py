@@ -1,0 +1,3 @@
+"""schedule_routes views (being written)."""
+
+from app.staff.routes import bp  # noqa: F401
