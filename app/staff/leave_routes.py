@@ -96,7 +96,7 @@ def _version(form) -> int:
 @bp.route("/leave")
 def list_leave():
     """My requests, what waits for me, and (for leads and supervisors) the requests they see."""
-    status = request.args.get("status", "")
+    wanted = request.args.get("status", "")
     mine = db.session.scalars(
         select(LeaveRequest).where(LeaveRequest.user_id == current_user.id)
         .order_by(LeaveRequest.starts_at.desc()).limit(20)
@@ -109,11 +109,11 @@ def list_leave():
     if current_user.role in (Role.LEAD, Role.SUPERVISOR):
         stmt = policy.visible_leave(current_user, select(LeaveRequest).join(
             User, LeaveRequest.user_id == User.id)).options(selectinload(LeaveRequest.user))
-        if status in STATUS_LABELS:
-            stmt = stmt.where(LeaveRequest.status == status)
+        if wanted in STATUS_LABELS:
+            stmt = stmt.where(LeaveRequest.status == wanted)
         page = paginate(stmt.order_by(LeaveRequest.starts_at.desc()))
     return render("staff/list_leave.html", block="results", mine=mine, waiting=waiting,
-                  page=page, status=status, args={"status": status} if status else {},
+                  page=page, wanted=wanted, args={"status": wanted} if wanted else {},
                   kinds=KIND_LABELS, statuses=STATUS_LABELS, decision=DecisionForm())
 
 

@@ -175,3 +175,18 @@ def test_many_approvers_at_once_give_one_decision(app, client, floor, make_user)
     item = db.session.get(LeaveRequest, item_id)
     assert item.status == LeaveStatus.APPROVED
     assert [s.action for s in item.steps] == ["ask", "approve", "approve"]
+
+
+def test_leave_lists_for_each_role(app, client, floor):
+    login(client, floor["agent"].username)
+    post_form(client, "/leave/new", ask_form(), token_page="/leave/new")
+    mine = client.get("/leave")
+    assert mine.status_code == 200 and "年假" in mine.text
+    lead = app.test_client()
+    login(lead, floor["lead"].username)
+    waiting = lead.get("/leave")
+    assert "等待您审批" in waiting.text and "请假人" in waiting.text
+    filtered = lead.get("/leave?status=approved", headers={**HX, "HX-Target": "results"})
+    assert filtered.status_code == 200 and "<html" not in filtered.text
+    assert "请假人" not in filtered.text
+    assert lead.get("/leave?status=nonsense").status_code == 200
