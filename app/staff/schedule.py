@@ -17,6 +17,10 @@ from app.staff.services import RuleError
 from app.timeutil import center_tz
 
 MAX_PATTERN_DAYS = 92
+SCHEDULED_ROLES = (Role.AGENT, Role.LEAD)  # the people a team's week view shows
+MAX_SHIFT = timedelta(hours=16)
+LABEL_LENGTH = 32
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # shifts outside are typing errors
 
 
 def span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
@@ -26,6 +30,25 @@ def span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
     starts = datetime.combine(day, start, tz)
     ends = datetime.combine(day + timedelta(days=1) if end <= start else day, end, tz)
     return starts, ends
+
+
+def check_day(day: date, field: str = "day") -> None:
+    """A shift's day lies within the years a schedule can sensibly cover."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise RuleError(field, _("Choose a day between %(first)s and %(last)s.",
+                                 first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
+
+
+def check_times(start: time, end: time, label: str = "") -> None:
+    """The rules every shift's times and name obey, wherever the shift comes from."""
+    if start == end:
+        raise RuleError("end", _("The end must differ from the start."))
+    starts, ends = span(date(2000, 1, 3), start, end)
+    if ends - starts > MAX_SHIFT:
+        raise RuleError("end", _("A shift lasts at most 16 hours."))
+    if len(label) > LABEL_LENGTH:
+        raise RuleError("label", _("The shift name is longer than %(n)d characters.",
+                                   n=LABEL_LENGTH))
 
 
 def overlapping(user_id: int, starts: datetime, ends: datetime, exclude: int | None = None):
@@ -41,9 +64,9 @@ def add_shift(user: User, day: date, start: time, end: time, label: str, actor) 
     """Schedule one shift; refuse an overlap with another of the person's shifts."""
     if user.status == Status.LEFT:
         raise RuleError("user_id", _("%(name)s has left the center.", name=user.name))
+    check_day(day)
+    check_times(start, end, label)
     starts, ends = span(day, start, end)
-    if ends - starts > timedelta(hours=16):
-        raise RuleError("end", _("A shift lasts at most 16 hours."))
     if overlapping(user.id, starts, ends):
         raise RuleError("start", _("%(name)s already has a shift at that time.", name=user.name))
     shift = Shift(user_id=user.id, day=day, starts_at=starts, ends_at=ends, label=label,
@@ -65,10 +88,13 @@ class PatternResult:
 def plan_pattern(members: list[User], first: date, last: date, weekdays: set[int],
                  start: time, end: time) -> PatternResult:
     """Every (person, day) the pattern covers, and those that clash with existing shifts."""
+    check_day(first, "first_day")
+    check_day(last, "last_day")
     if last < first:
         raise RuleError("last_day", _("The last day comes before the first."))
     if (last - first).days + 1 > MAX_PATTERN_DAYS:
         raise RuleError("last_day", _("A pattern covers at most %(n)d days.", n=MAX_PATTERN_DAYS))
+    check_times(start, end)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     days = [d for d in days if d.weekday() in weekdays]
     result = PatternResult()
@@ -92,7 +118,13 @@ def plan_pattern(members: list[User], first: date, last: date, weekdays: set[int
 def apply_pattern(team: Team, members: list[User], first: date, last: date, weekdays: set[int],
                   start: time, end: time, label: str, actor) -> int:
     """Create the pattern's shifts for the whole team, all or nothing."""
+    check_times(start, end, label)
     plan = plan_pattern(members, first, last, weekdays, start, end)
+    if not members:
+        raise RuleError("team_id", _("This team has no one to schedule."))
+    if not plan.shifts and not plan.conflicts:
+        raise RuleError("weekdays", _("None of the chosen weekdays falls between the first and "
+                                      "the last day."))
     if plan.conflicts:
         person, day = plan.conflicts[0]
         raise RuleError("first_day", _(
@@ -146,39 +178,48 @@ class WeekView:
 
 
 def week_view(team: Team, monday: date) -> WeekView:
-    """Three queries whatever the size of the team: members, shifts (with their leave)."""
+    """Two queries whatever the size of the team: its members, and their shifts of the week.
+
+    The head count also takes the night shifts of the Sunday before, which are on the floor in
+    the first hours of Monday; their cells belong to the previous week.
+    """
     days = [monday + timedelta(days=n) for n in range(7)]
     members = db.session.scalars(
         select(User).where(User.team_id == team.id, User.status != Status.LEFT,
-                           User.role.in_([Role.AGENT, Role.LEAD]))
+                           User.role.in_(SCHEDULED_ROLES))
         .order_by(User.role.desc(), User.employee_no)
     ).all()
     shifts = db.session.scalars(
         select(Shift).join(User, Shift.user_id == User.id)
         .where(User.team_id == team.id, User.status != Status.LEFT,
-               and_(Shift.day >= days[0], Shift.day <= days[-1]))
-        .options(selectinload(Shift.leave)).order_by(Shift.starts_at)
+               User.role.in_(SCHEDULED_ROLES),
+               and_(Shift.day >= days[0] - timedelta(days=1), Shift.day <= days[-1]))
+        .order_by(Shift.starts_at)
     ).all()
     cells: dict[tuple[int, date], list[Shift]] = defaultdict(list)
     tz = center_tz()
     head = {d: [0] * 24 for d in days}
     for shift in shifts:
-        cells[(shift.user_id, shift.day)].append(shift)
+        if shift.day >= monday:
+            cells[(shift.user_id, shift.day)].append(shift)
         if shift.leave_id is not None:
             continue  # on leave: a gap on the floor
         local_start = shift.starts_at.astimezone(tz)
         local_end = shift.ends_at.astimezone(tz)
         hour = local_start.replace(minute=0, second=0, microsecond=0)
-        while hour < local_end:
-            if hour.date() in head and hour + timedelta(hours=1) > local_start:
+        while hour < local_end:  # every hour of the day the shift touches counts once
+            if hour.date() in head:
                 head[hour.date()][hour.hour] += 1
             hour += timedelta(hours=1)
     return WeekView(team, monday, days, list(members), cells, head)
 
 
-def my_shifts(user: User, since: date, limit: int = 60) -> list[Shift]:
-    """A person's shifts from `since` on, soonest first."""
+def my_shifts(user: User, since: date, limit: int = 60,
+              until: date | None = None) -> list[Shift]:
+    """A person's shifts from `since` on (up to and including `until`), soonest first."""
+    stmt = select(Shift).where(Shift.user_id == user.id, Shift.day >= since)
+    if until is not None:
+        stmt = stmt.where(Shift.day <= until)
     return db.session.scalars(
-        select(Shift).where(Shift.user_id == user.id, Shift.day >= since)
-        .options(selectinload(Shift.leave)).order_by(Shift.starts_at).limit(limit)
+        stmt.options(selectinload(Shift.leave)).order_by(Shift.starts_at).limit(limit)
     ).all()

@@ -114,8 +114,9 @@ def test_night_shift_across_midnight_belongs_to_its_start_day(center, make_user)
 def test_no_shift_no_leave(center):
     agent, clock = center["agent"], center["clock"]
     far = local(TZ_DAY + timedelta(days=40), 9)
-    with pytest.raises(RuleError, match="no shift"):
+    with pytest.raises(RuleError, match="没有班次") as refused:
         leave.check_request(agent, "annual", far, far + timedelta(hours=8), clock.now)
+    assert refused.value.field == "starts_at"
 
 
 def test_agent_leave_goes_lead_then_supervisor_and_marks_the_shifts(center):
@@ -207,7 +208,7 @@ def test_overlapping_requests_are_refused(center):
     agent, clock = center["agent"], center["clock"]
     start = local(TZ_DAY + timedelta(days=2), 0)
     ask(agent, "annual", start, start + timedelta(days=1), clock.now)
-    with pytest.raises(RuleError, match="already"):
+    with pytest.raises(RuleError, match="已有待审批或已批准的请假"):
         leave.check_request(agent, "personal", start + timedelta(hours=10),
                             start + timedelta(hours=30), clock.now)
 

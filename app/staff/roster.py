@@ -1,0 +1,232 @@
+"""Roster import: shifts from an .xlsx or .csv file, every row checked, then all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.staff import importer, schedule
+from app.staff.importer import ImportFileError
+from app.staff.models import ImportBatch, Role, Shift, Status, Team, User
+from app.staff.services import RuleError
+from app.timeutil import center_tz
+
+KIND = "roster"
+MAX_ROWS = importer.MAX_ROWS
+TEMPLATE_HEADER = ["工号", "日期", "开始", "结束", "班次"]
+REQUIRED = ("employee_no", "day", "start", "end")
+HEADER_ALIASES = {
+    "employee_no": {"employee_no", "employee no.", "employee no", "工号"},
+    "day": {"day", "date", "日期"},
+    "start": {"start", "start time", "starts", "from", "开始", "开始时间", "上班时间"},
+    "end": {"end", "end time", "ends", "to", "结束", "结束时间", "下班时间"},
+    "label": {"label", "shift", "shift name", "班次", "班次名称"},
+}
+_TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+
+
+@dataclass
+class RosterRow:
+    """One data row: line number, raw values, what it resolves to, and its problems."""
+
+    line: int
+    values: dict[str, str]
+    person: User | None = None
+    day: date | None = None
+    start: time | None = None
+    end: time | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The shift's name as written."""
+        return self.values.get("label", "")
+
+
+def parse(filename: str, data: bytes) -> list[dict[str, str]]:
+    """Read the file into rows of named values; raise ImportFileError on a bad file."""
+    rows = [row for row in importer._read_rows(filename, data) if any(cell for cell in row)]
+    if not rows:
+        raise ImportFileError(_("The file is empty."))
+    positions: dict[str, int] = {}
+    for index, title in enumerate(cell.strip().lower() for cell in rows[0]):
+        for name, aliases in HEADER_ALIASES.items():
+            if title in aliases and name not in positions:
+                positions[name] = index
+    missing = [TEMPLATE_HEADER[list(HEADER_ALIASES).index(name)]
+               for name in REQUIRED if name not in positions]
+    if missing:
+        raise ImportFileError(
+            _("Columns missing from the first row: %(columns)s. Download the template to see them.",
+              columns=", ".join(missing))
+        )
+    body = rows[1:]
+    if not body:
+        raise ImportFileError(_("The file has no shifts below the first row."))
+    if len(body) > MAX_ROWS:
+        raise ImportFileError(_("At most %(n)d rows per file.", n=MAX_ROWS))
+    return [
+        {name: (row[i] if i < len(row) else "") for name, i in positions.items()} for row in body
+    ]
+
+
+def parse_time(value: str) -> time | None:
+    """09:00, 9:00, 09:00:00, or a fraction of a day as Excel stores times."""
+    value = value.strip()
+    match = _TIME.match(value)
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2))
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+        return None
+    try:
+        fraction = float(value)
+    except ValueError:
+        return None
+    if 0 <= fraction < 1:
+        minutes = round(fraction * 24 * 60)
+        return time(minutes // 60 % 24, minutes % 60)
+    return None
+
+
+def _led_team_ids(actor: User) -> set[int] | None:
+    """The teams whose people the actor may schedule; None means everyone."""
+    if actor.role == Role.SUPERVISOR:
+        return None
+    if actor.role != Role.LEAD:
+        return set()
+    return set(db.session.scalars(select(Team.id).where(Team.lead_id == actor.id)))
+
+
+def _when(shift_start: datetime, shift_end: datetime) -> str:
+    tz = center_tz()
+    starts, ends = shift_start.astimezone(tz), shift_end.astimezone(tz)
+    return f"{starts.date().isoformat()} {starts:%H:%M}–{ends:%H:%M}"
+
+
+def check_rows(rows: list[dict[str, str]], actor: User) -> list[RosterRow]:
+    """Check every row: the person, the lead's scope, date and times, and overlaps with shifts
+    already scheduled and with the file's other rows. A fixed number of queries."""
+    numbers = {values.get("employee_no", "").strip() for values in rows} - {""}
+    people = {u.employee_no: u for u in db.session.scalars(
+        select(User).where(User.employee_no.in_(numbers)))} if numbers else {}
+    scope = _led_team_ids(actor)
+    checks: list[RosterRow] = []
+    for offset, values in enumerate(rows):
+        check = RosterRow(line=offset + 2, values=values)
+        checks.append(check)
+        problems = check.problems
+        number = values.get("employee_no", "").strip()
+        person = people.get(number)
+        if not number:
+            problems.append(_("Employee no. is missing."))
+        elif person is None:
+            problems.append(_("Nobody has employee no. %(no)s.", no=number))
+        elif person.status == Status.LEFT:
+            problems.append(_("%(name)s has left the center.", name=person.name))
+        elif scope is not None and person.team_id not in scope:
+            problems.append(_("%(name)s is not in your team.", name=person.name))
+        else:
+            check.person = person
+        check.day = importer._date(values.get("day", ""))
+        if check.day is None:
+            problems.append(_("Date must be a date such as 2026-11-23."))
+        else:
+            try:
+                schedule.check_day(check.day)
+            except RuleError as error:
+                problems.append(error.message)
+                check.day = None
+        check.start = parse_time(values.get("start", ""))
+        if check.start is None:
+            problems.append(_("Start must be a time such as 09:00."))
+        check.end = parse_time(values.get("end", ""))
+        if check.end is None:
+            problems.append(_("End must be a time such as 18:00."))
+        if check.start is not None and check.end is not None:
+            try:
+                schedule.check_times(check.start, check.end, check.label)
+            except RuleError as error:
+                problems.append(error.message)
+        elif len(check.label) > schedule.LABEL_LENGTH:
+            problems.append(_("The shift name is longer than %(n)d characters.",
+                              n=schedule.LABEL_LENGTH))
+    _check_overlaps([c for c in checks if not c.problems])
+    return checks
+
+
+def _check_overlaps(checks: list[RosterRow]) -> None:
+    """Overlaps with shifts already scheduled and between rows, in one query."""
+    if not checks:
+        return
+    spans = {id(c): schedule.span(c.day, c.start, c.end) for c in checks}
+    low = min(starts for starts, _ends in spans.values())
+    high = max(ends for _starts, ends in spans.values())
+    existing: dict[int, list[Shift]] = defaultdict(list)
+    for shift in db.session.scalars(select(Shift).where(
+            Shift.user_id.in_({c.person.id for c in checks}), Shift.starts_at < high,
+            Shift.ends_at > low)):
+        existing[shift.user_id].append(shift)
+    taken: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    for check in sorted(checks, key=lambda c: (spans[id(c)][0], c.line)):
+        starts, ends = spans[id(check)]
+        person = check.person
+        for shift in existing[person.id]:
+            if shift.starts_at < ends and shift.ends_at > starts:
+                check.problems.append(_(
+                    "%(name)s already has a shift at that time (%(when)s).",
+                    name=person.name, when=_when(shift.starts_at, shift.ends_at)))
+                break
+        for other_starts, other_ends, line in taken[person.id]:
+            if other_starts < ends and other_ends > starts:
+                check.problems.append(_("Overlaps the shift on line %(line)d of this file.",
+                                        line=line))
+                break
+        taken[person.id].append((starts, ends, check.line))
+
+
+def store(filename: str, rows: list[dict[str, str]], owner: User) -> ImportBatch:
+    """Keep the parsed rows between preview and confirmation."""
+    batch = ImportBatch(kind=KIND, filename=filename[:200], created_by_id=owner.id,
+                        payload=json.dumps(rows, ensure_ascii=False))
+    db.session.add(batch)
+    return batch
+
+
+def apply(batch: ImportBatch, actor: User, now: datetime) -> list[Shift]:
+    """Create every shift of the batch in this transaction, or raise RuleError and save none."""
+    if batch.applied_at is not None:
+        raise RuleError("file", _("This file has already been imported."))
+    checks = check_rows(importer.rows_of(batch), actor)
+    if not checks:
+        raise RuleError("file", _("The file has no shifts below the first row."))
+    if any(c.problems for c in checks):
+        raise RuleError("file", _("Some rows have problems; nothing was imported."))
+    shifts = []
+    for check in checks:
+        starts, ends = schedule.span(check.day, check.start, check.end)
+        shifts.append(Shift(user_id=check.person.id, day=check.day, starts_at=starts,
+                            ends_at=ends, label=check.label, created_by_id=actor.id))
+    db.session.add_all(shifts)
+    batch.applied_at = now
+    audit.record("shift.import", batch, actor=actor, after={
+        "filename": batch.filename, "shifts": len(shifts),
+        "first_day": min((c.day for c in checks), default=None),
+        "last_day": max((c.day for c in checks), default=None)})
+    return shifts
+
+
+def template_rows(monday: date) -> list[list[str]]:
+    """Example rows for the template: an early shift and a night shift across midnight."""
+    day = monday.isoformat()
+    return [["CF2001", day, "09:00", "18:00", "早班"],
+            ["CF2002", day, "22:00", "06:00", "夜班"],
+            ["CF2001", (monday + timedelta(days=1)).isoformat(), "09:00", "18:00", "早班"]]
