@@ -6,13 +6,15 @@ from sqlalchemy import Select
 
 from app.extensions import db
 
+MAX_PAGE = 1_000_000  # far past any list; keeps OFFSET inside a 64-bit integer
+
 
 def page_args() -> tuple[int, int]:
     """Page number and size from the query string, clamped to the configured cap."""
     page = request.args.get("page", 1, type=int) or 1
     size = request.args.get("per_page", current_app.config["PAGE_SIZE"], type=int) or 1
     cap = current_app.config["PAGE_SIZE_MAX"]
-    return max(page, 1), min(max(size, 1), cap)
+    return min(max(page, 1), MAX_PAGE), min(max(size, 1), cap)
 
 
 def paginate(stmt: Select) -> Pagination:

@@ -1,13 +1,32 @@
 """Request plumbing shared by every page: locale, headers, template helpers."""
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, abort, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import StrictUndefined
+from werkzeug.routing import IntegerConverter
 
 from app import access, htmx
 from app.auth import check_session_age
+
+ROW_ID_MAX = 2**63 - 1  # the largest id a database row can have
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every URL: up to 18 digits, so a number no row id can be matches no
+    route (404) instead of overflowing the database driver (500)."""
+
+    regex = r"\d{1,18}"
+
+
+def row_id(value: str) -> int:
+    """A row id from the query string (`request.args.get(..., type=row_id)`)."""
+    number = int(value)
+    if not 0 < number <= ROW_ID_MAX:
+        raise ValueError(value)
+    return number
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -50,11 +69,21 @@ def security_headers(response):
     return response
 
 
+def refuse_nul():
+    """before_request: no NUL character anywhere in the input. PostgreSQL cannot store one in
+    text, and no person types one; refusing it here keeps both databases alike."""
+    values = [*request.args.values(), *request.form.values(), request.path]
+    if any("\x00" in value for value in values):
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
     """Register the before/after hooks and template globals."""
+    app.url_map.converters["int"] = RowIdConverter  # before any blueprint adds its rules
     app.jinja_env.undefined = StrictUndefined
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.before_request(refuse_nul)
     app.before_request(check_session_age)
     app.before_request(access.enforce_access)
     app.after_request(security_headers)

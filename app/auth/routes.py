@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
@@ -51,7 +51,7 @@ def start_session(user) -> None:
 def login():
     """Show the sign-in form and check it."""
     if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
+        return see_other(url_for("main.home"))
     form = LoginForm()
     next_url = safe_next(request.args.get("next"))
     if form.validate_on_submit():

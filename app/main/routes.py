@@ -1,6 +1,6 @@
 """Home pages, language switch, health check and the audit trail browser."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, current_app, request, session
 from flask_babel import gettext as _
@@ -88,6 +88,8 @@ class AuditFilterForm(ConfirmForm):
 
 
 OBJECT_TYPES = ("user", "team", "login_throttle", "import_batch")
+# The widest days whose bounds exist as UTC datetimes in every time zone.
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
 
 
 @bp.route("/audit")
@@ -107,9 +109,10 @@ def list_audit():
             )
         tz = center_tz()
         if form.start.data:
-            stmt = stmt.where(audit.AuditEvent.at >= datetime.combine(form.start.data, time(), tz))
+            start = max(form.start.data, FIRST_DAY)
+            stmt = stmt.where(audit.AuditEvent.at >= datetime.combine(start, time(), tz))
         if form.end.data:
-            end = datetime.combine(form.end.data + timedelta(days=1), time(), tz)
+            end = datetime.combine(min(form.end.data, LAST_DAY) + timedelta(days=1), time(), tz)
             stmt = stmt.where(audit.AuditEvent.at < end)
     page = paginate(stmt.order_by(audit.AuditEvent.id.desc()))
     args = {k: v for k, v in request.args.items() if k != "page" and v}

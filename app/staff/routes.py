@@ -24,6 +24,7 @@ from app.staff.forms import (
 )
 from app.staff.models import GradeChange, ImportBatch, Role, Status, Team, User
 from app.timeutil import center_today, utcnow
+from app.web import row_id
 
 bp = Blueprint("staff", __name__)
 
@@ -48,7 +49,7 @@ def team_choices(blank: str) -> list[tuple]:
 def list_people():
     """The people directory: search by name or employee no., filters, paging."""
     q = request.args.get("q", "").strip()[:64]
-    team_id = request.args.get("team", type=int)
+    team_id = request.args.get("team", type=row_id)
     stmt = policy.visible_people(
         current_user, select(User).options(selectinload(User.team))
     ).order_by(User.employee_no)

@@ -188,7 +188,7 @@ def save_team(team: Team | None, name: str, lead_id: int | None) -> Team:
     """Create or rename a team and name its lead (who joins the team)."""
     from flask_babel import gettext as _
 
-    clash = select(Team.id).where(func.lower(Team.name) == name.lower())
+    clash = select(Team.id).where(func.lower(Team.name) == func.lower(name))
     if team is not None:
         clash = clash.where(Team.id != team.id)
     if db.session.scalar(clash) is not None:

@@ -80,3 +80,12 @@ def test_413_for_huge_uploads(app, client, login_as):
     response = client.post("/people/import", data={"file": (__import__("io").BytesIO(
         b"x" * 4096), "big.csv")}, content_type="multipart/form-data")
     assert response.status_code == 413
+
+
+def test_nul_characters_are_refused_before_any_database_sees_them(client, login_as):
+    login_as("supervisor")
+    assert client.get("/people?q=a%00b").status_code == 400
+    from tests.conftest import post_form
+
+    response = post_form(client, "/teams/new", {"name": "x\x00y"}, token_page="/teams/new")
+    assert response.status_code == 400
