@@ -30,7 +30,10 @@ def backup(path: Path) -> None:
         try:
             target = sqlite3.connect(path)
             with target:
-                raw.driver_connection.backup(target, pages=256)
+                # One step: a single read snapshot, which in WAL mode never blocks writers.
+                # Copying in several steps restarts whenever another connection writes in
+                # between, so under a steady write load a large database never finishes.
+                raw.driver_connection.backup(target, pages=-1)
             target.close()
         finally:
             raw.close()

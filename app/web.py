@@ -10,14 +10,18 @@ from werkzeug.routing import IntegerConverter
 from app import access, htmx
 from app.auth import check_session_age
 
-ROW_ID_MAX = 2**63 - 1  # the largest id a database row can have
+ROW_ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 class RowIdConverter(IntegerConverter):
-    """`<int:...>` in every URL: up to 18 digits, so a number no row id can be matches no
-    route (404) instead of overflowing the database driver (500)."""
+    """`<int:...>` in every URL: a number no row id can be matches no route (404) instead of
+    overflowing the database driver (500)."""
 
-    regex = r"\d{1,18}"
+    regex = r"\d{1,10}"
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", ROW_ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def row_id(value: str) -> int:
