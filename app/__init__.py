@@ -27,7 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         )
     _check_secret(app)
 
-    from app import cli, errors, web
+    from app import cli, errors, i18n, web
     from app.db_types import render_item
     from app.extensions import babel, csrf, db, login_manager, migrate
 
@@ -38,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    i18n.init_app(app)
 
     from app.database import configure_engine
 
@@ -48,12 +49,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
-    from app.staff.routes import bp as staff_bp
 
     # The time views live in their own modules and register on the staff blueprint.
     from app.staff import (  # noqa: F401
-        away_routes, handover_routes, leave_routes, rules_routes, schedule_routes, swap_routes,
+        away_routes,
+        handover_routes,
+        leave_routes,
+        rules_routes,
+        schedule_routes,
+        swap_routes,
     )
+    from app.staff.routes import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

@@ -24,12 +24,16 @@ def source_ids(tmp_path_factory):
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
     subprocess.run(
         [str(Path(sys.executable).with_name("pybabel")), "extract", "-F",
-         str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "app", "templates",
-         "templates/_macros"],  # Babel skips folders whose name starts with "_"
+         str(ROOT / "babel.cfg"), "-k", "_l", "-k", "lazy_gettext", "-o", str(pot),
+         "app", "templates", "templates/_macros"],  # Babel skips folders starting with "_"
         check=True, capture_output=True, cwd=ROOT,
     )
     with pot.open("rb") as handle:
         return {m.id for m in read_po(handle) if m.id}
+
+
+def _translated(text) -> bool:
+    return all(text) if isinstance(text, tuple) else bool(text)
 
 
 @pytest.mark.parametrize("locale", ["zh", "en"])
@@ -38,8 +42,7 @@ def test_every_message_is_translated(source_ids, locale):
     missing = sorted(str(i) for i in source_ids if i not in messages)
     assert not missing, f"run `make extract-messages` and translate: {missing[:10]}"
     empty = sorted(str(m.id) for m in messages.values()
-                   if m.id in source_ids and (not m.string or not all(m.string)
-                                              if isinstance(m.string, tuple) else not m.string))
+                   if m.id in source_ids and not _translated(m.string))
     assert not empty, f"{locale} has untranslated messages: {empty[:10]}"
     assert not [m.id for m in messages.values() if "fuzzy" in m.flags]
 

@@ -1,3 +1,332 @@
-"""handover_routes views (being written)."""
+"""Shift handovers (交接班): write one, acknowledge each item, sign, close open items."""
 
-from app.staff.routes import bp  # noqa: F401
+from __future__ import annotations
+
+from flask import abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.extensions import db
+from app.htmx import render, see_other, trigger, wants_fragment
+from app.pagination import paginate
+from app.staff import handovers, pending, policy
+from app.staff.forms import choices
+from app.staff.models import Handover, HandoverItem, HandoverItemKind, Role, Team
+from app.staff.routes import bp
+from app.staff.services import RuleError
+from app.timeutil import center_today, utcnow
+
+ROWS = 3  # empty item rows a new handover starts with
+MAX_ROWS = 20  # "add another item" stops here
+
+KIND_LABELS = {
+    HandoverItemKind.CUSTOMER: _l("Unfinished customer matter"),
+    HandoverItemKind.INSTRUCTION: _l("Instruction from above"),
+    HandoverItemKind.EQUIPMENT: _l("Equipment fault"),
+}
+ACK_LABELS = {
+    "pending": _l("Not acknowledged yet"),
+    "acknowledged": _l("Acknowledged"),
+    "needs_more": _l("More asked for"),
+}
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class ItemForm(Form):
+    """One handed-over matter; a row left empty is ignored."""
+
+    kind = SelectField(_l("Kind"), choices=choices([("", _l("— choose —")),
+                                                    *KIND_LABELS.items()]),
+                       validate_choice=False)
+    details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=1000)])
+    contact = StringField(_l("Contact"), validators=[Optional(), Length(max=100)],
+                          description=_l("Who to call back or ask: name, phone, extension."))
+
+    def is_empty(self) -> bool:
+        """Nothing entered in the row."""
+        return not any((self.kind.data or "", (self.details.data or "").strip(),
+                        (self.contact.data or "").strip()))
+
+
+class HandoverForm(FlaskForm):
+    """What the outgoing shift hands over."""
+
+    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False,
+                          validators=[DataRequired(message=_l("Choose a team."))])
+    day = DateField(_l("Day"), validators=[InputRequired(message=_l("Enter the day."))])
+    shift_label = StringField(_l("Outgoing shift"), validators=[Optional(), Length(max=32)],
+                              description=_l("For example: early shift."))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
+    items = FieldList(FormField(ItemForm), min_entries=ROWS, max_entries=MAX_ROWS)
+
+    def check_items(self) -> bool:
+        """Each row that was filled in needs a kind and details; marks the rows at fault."""
+        ok = True
+        for entry in self.items:
+            if entry.form.is_empty():
+                continue
+            if entry.kind.data not in set(HandoverItemKind):
+                entry.kind.errors = [*entry.kind.errors, _("Choose what this item is about.")]
+                ok = False
+            if not (entry.details.data or "").strip():
+                entry.details.errors = [*entry.details.errors, _("Every item needs its details.")]
+                ok = False
+        return ok
+
+    def filled_items(self) -> list[tuple[str, str, str]]:
+        """(kind, details, contact) of the rows that were filled in."""
+        return [(e.kind.data, e.details.data or "", e.contact.data or "")
+                for e in self.items if not e.form.is_empty()]
+
+
+class AckForm(FlaskForm):
+    """Acknowledge one item, or ask for more about it."""
+
+    decision = HiddenField()
+    note = TextAreaField(_l("What more do you need to know?"),
+                         validators=[Optional(), Length(max=500)])
+    version = HiddenField()
+
+
+class VersionForm(FlaskForm):
+    """A one-button action on a versioned row (sign, close)."""
+
+    version = HiddenField()
+
+
+def _version(form) -> int:
+    try:
+        return int(form.version.data or 0)
+    except ValueError:
+        return -1
+
+
+def load_handover(handover_id: int) -> Handover:
+    """The handover, or 404 when missing or outside the viewer's scope."""
+    handover = db.session.get(Handover, handover_id)
+    if handover is None or not policy.can_see_handover(current_user, handover):
+        abort(404)
+    return handover
+
+
+def current_handover(item: HandoverItem) -> Handover:
+    """The handover an item is listed on now: the latest it was carried forward to."""
+    return db.session.get(Handover, item.ack_handover_id or item.handover_id)
+
+
+def writable_teams() -> list[Team]:
+    """Teams the signed-in person may write handovers for."""
+    stmt = select(Team).order_by(Team.name)
+    if not policy.is_supervisor(current_user):
+        stmt = stmt.where(Team.lead_id == current_user.id)
+    return list(db.session.scalars(stmt))
+
+
+def waiting_count(handover: Handover, items: list[HandoverItem]) -> int:
+    """Items the incoming lead still has to acknowledge before signing."""
+    return sum(1 for i in items if i.ack_status != "acknowledged" and i.closed_at is None)
+
+
+def _show_context(handover: Handover, **extra) -> dict:
+    items = handovers.items_to_receive(handover)
+    receiving = handover.signed_at is None and handovers.may_receive(current_user, handover)
+    return {"handover": handover, "items": items, "receiving": receiving,
+            "waiting": waiting_count(handover, items), "kinds": KIND_LABELS,
+            "acks": ACK_LABELS, "ack_form": AckForm(), "version_form": VersionForm(),
+            "sign_error": "", "item_errors": {}, "sign_hint": sign_hint, "with_sign": True,
+            **extra}
+
+
+def sign_hint(waiting: int) -> str:
+    """Why the sign button is disabled."""
+    return ngettext("Acknowledge every item first: %(num)d item is still waiting.",
+                    "Acknowledge every item first: %(num)d items are still waiting.", waiting)
+
+
+# --- views ---------------------------------------------------------------------------------
+
+@bp.route("/handovers")
+def list_handovers():
+    """What waits for my signature, my team's open items, and the handover history."""
+    teams = writable_teams()
+    team_id = request.args.get("team", type=int)
+    if team_id not in {t.id for t in teams}:
+        team_id = None  # whitelisted: only teams the viewer may filter by
+    stmt = select(Handover).options(selectinload(Handover.team),
+                                    selectinload(Handover.written_by),
+                                    selectinload(Handover.signed_by),
+                                    selectinload(Handover.items))
+    if team_id is not None:
+        stmt = stmt.where(Handover.team_id == team_id)
+    elif current_user.role == Role.LEAD:
+        stmt = stmt.where(Handover.team_id.in_([t.id for t in teams]))
+    page = paginate(policy.visible_handovers(current_user, stmt)
+                    .order_by(Handover.day.desc(), Handover.id.desc()))
+    waiting = db.session.scalars(
+        pending.handovers_waiting(current_user).options(selectinload(Handover.team),
+                                                        selectinload(Handover.written_by))
+        .order_by(Handover.written_at)).all()
+    open_items = []
+    if current_user.role == Role.LEAD:
+        for team in teams:
+            open_items.extend(handovers.open_items(team.id))
+    return render("staff/list_handovers.html", block="results", page=page, teams=teams,
+                  team_id=team_id, args={"team": team_id} if team_id else {},
+                  waiting=waiting, open_items=open_items, kinds=KIND_LABELS, acks=ACK_LABELS,
+                  version_form=VersionForm(),
+                  show_team_filter=policy.is_supervisor(current_user))
+
+
+@bp.route("/handovers/new", methods=["GET", "POST"])
+def new_handover():
+    """Write a handover; open items of earlier handovers carry forward into it."""
+    teams = writable_teams()
+    form = HandoverForm()
+    rows_ok = True
+    form.team_id.choices = choices((str(t.id), t.name) for t in teams)
+    form.team_id.render_kw = {  # another team: show that team's open items instead
+        "hx-get": url_for("staff.new_handover", carried=1), "hx-target": "#carried",
+        "hx-trigger": "change", "hx-swap": "outerHTML"}
+    if request.method == "GET":
+        form.day.data = center_today()
+        form.team_id.data = request.args.get("team_id", type=int) or (teams[0].id if teams
+                                                                       else None)
+        row = request.args.get("row", type=int)
+        if row is not None and wants_fragment():
+            return _extra_row(form, row)
+    elif request.form.get("add_row"):
+        if len(form.items) < MAX_ROWS:  # no JavaScript: draw the form again with one more row
+            form.items.append_entry()
+    else:
+        valid = form.validate_on_submit()
+        rows_ok = form.check_items()  # both run, so every error shows at once
+        team = next((t for t in teams if t.id == form.team_id.data), None)
+        if valid and rows_ok and team is None:
+            form.team_id.errors = [_("Choose a team.")]
+        elif valid and rows_ok:
+            try:
+                handover = handovers.write(
+                    team, current_user, form.day.data, (form.shift_label.data or "").strip(),
+                    (form.notes.data or "").strip(), form.filled_items(), utcnow())
+            except RuleError as error:
+                form.form_errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(_("The handover has been written. The incoming lead acknowledges each "
+                        "item and signs."), "success")
+                return trigger(see_other(url_for("staff.show_handover",
+                                                 handover_id=handover.id)), "pending-changed")
+    status = 422 if form.errors or not rows_ok else 200
+    team_id = form.team_id.data if form.team_id.data in {t.id for t in teams} else None
+    carried = handovers.open_items(team_id) if team_id else []
+    block = "carried" if request.args.get("carried") else "form"
+    return render("staff/handover_form.html", block=block, form=form, teams=teams,
+                  carried=carried, kinds=KIND_LABELS, acks=ACK_LABELS, status=status,
+                  version_form=VersionForm(),
+                  next_row=len(form.items), max_rows=MAX_ROWS)
+
+
+def _extra_row(form: HandoverForm, row: int):
+    """One more empty item row for the htmx "add another item" button."""
+    row = max(row, 0)
+    if row >= MAX_ROWS:
+        return render("staff/_handover_extra_row.html", row=None, next_row=MAX_ROWS,
+                      max_rows=MAX_ROWS)
+    while len(form.items) <= row:
+        form.items.append_entry()
+    return render("staff/_handover_extra_row.html", row=form.items[row], next_row=row + 1,
+                  max_rows=MAX_ROWS)
+
+
+@bp.route("/handovers/<int:handover_id>")
+def show_handover(handover_id: int):
+    """One handover: its items (new and carried forward), acknowledgments and signature."""
+    return render("staff/show_handover.html", **_show_context(load_handover(handover_id)))
+
+
+@bp.route("/handovers/<int:handover_id>/items/<int:item_id>/ack", methods=["POST"])
+def ack_handover_item(handover_id: int, item_id: int):
+    """The incoming lead acknowledges one item (or asks for more about it)."""
+    handover = load_handover(handover_id)
+    item = db.session.get(HandoverItem, item_id)
+    if item is None or item.team_id != handover.team_id:
+        abort(404)
+    form = AckForm()
+    if not form.validate_on_submit() or form.decision.data not in ("ack", "more"):
+        abort(400)
+    try:
+        handovers.acknowledge(item, handover, current_user, form.decision.data == "more",
+                              form.note.data or "", _version(form))
+    except RuleError as error:
+        context = _show_context(handover, item_errors={item.id: error.message})
+        if wants_fragment():
+            return render("staff/_handover_answer.html", item=item, status=422, **context)
+        return render("staff/show_handover.html", status=422, **context)
+    db.session.commit()
+    if wants_fragment():
+        return render("staff/_handover_answer.html", item=item, **_show_context(handover))
+    return see_other(url_for("staff.show_handover", handover_id=handover.id))
+
+
+@bp.route("/handovers/<int:handover_id>/sign", methods=["POST"])
+def sign_handover(handover_id: int):
+    """The incoming lead signs once every item is acknowledged."""
+    handover = load_handover(handover_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        handovers.sign(handover, current_user, _version(form), utcnow())
+    except RuleError as error:
+        return render("staff/show_handover.html", status=422,
+                      **_show_context(handover, sign_error=error.message))
+    db.session.commit()
+    flash(_("The handover is signed."), "success")
+    return trigger(see_other(url_for("staff.show_handover", handover_id=handover.id)),
+                   "pending-changed")
+
+
+@bp.route("/handovers/items/<int:item_id>/close", methods=["POST"])
+def close_handover_item(item_id: int):
+    """Close an open item so it stops carrying forward."""
+    item = db.session.get(HandoverItem, item_id)
+    if item is None:
+        abort(404)
+    handover = current_handover(item)
+    if not policy.can_see_handover(current_user, handover):
+        abort(404)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    handovers.close_item(item, current_user, _version(form), utcnow())
+    db.session.commit()
+    if wants_fragment():
+        # From a handover's page the sign button is redrawn too (a closed item waits no more).
+        page = db.session.get(Handover, request.form.get("handover", 0, type=int))
+        on_page = page is not None and policy.can_see_handover(current_user, page)
+        return render("staff/_handover_answer.html", item=item,
+                      **_show_context(page if on_page else handover, with_sign=on_page))
+    flash(_("The item is closed and no longer carried forward."), "success")
+    return see_other(url_for("staff.show_handover", handover_id=handover.id))

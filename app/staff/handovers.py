@@ -70,6 +70,8 @@ def acknowledge(item: HandoverItem, handover: Handover, actor: User, needs_more:
     """The incoming lead acknowledges one item, or asks for more about it."""
     if handover.signed_at is not None or item.version != seen_version:
         raise StaleError
+    if item.closed_at is not None or handover.id not in (item.handover_id, item.ack_handover_id):
+        raise StaleError  # closed meanwhile, or carried forward to a later handover
     if not may_receive(actor, handover):
         raise NotYourTurnError
     if needs_more and not note.strip():
@@ -86,7 +88,9 @@ def sign(handover: Handover, actor: User, seen_version: int, now: datetime) -> N
         raise StaleError
     if not may_receive(actor, handover):
         raise NotYourTurnError
-    waiting = [i for i in items_to_receive(handover) if i.ack_status != "acknowledged"]
+    # A closed item needs no acknowledgment: nothing is left to hand over.
+    waiting = [i for i in items_to_receive(handover)
+               if i.ack_status != "acknowledged" and i.closed_at is None]
     if waiting:
         raise RuleError("sign", _("Acknowledge every item before signing (%(n)d left).",
                                   n=len(waiting)))

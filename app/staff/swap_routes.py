@@ -1,3 +1,326 @@
-"""swap_routes views (being written)."""
+"""Shift swaps: ask, see where a swap stands, agree / sign / approve or turn down, withdraw."""
 
-from app.staff.routes import bp  # noqa: F401
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from babel.dates import format_skeleton
+from flask import abort, flash, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import or_, select
+from sqlalchemy.orm import contains_eager, selectinload
+from wtforms import HiddenField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.extensions import db
+from app.htmx import render, see_other, trigger, wants_fragment
+from app.pagination import paginate
+from app.staff import policy, swaps
+from app.staff.models import Role, Shift, ShiftSwap, Status, SwapStatus, User
+from app.staff.routes import bp
+from app.staff.rules import rule
+from app.staff.services import RuleError
+from app.timeutil import center_tz, utcnow
+
+WINDOW_DAYS = 35  # the shifts offered for a swap: from now to five weeks ahead
+MY_CHOICES = 60  # at most this many of my own shifts in the select
+THEIR_CHOICES = 600  # and of colleagues' shifts, whatever the size of the center
+MINE_SHOWN = 20
+
+STATUS_LABELS = {
+    SwapStatus.PENDING_COUNTERPART: _l("Waiting for the other person"),
+    SwapStatus.PENDING_LEADS: _l("Waiting for the team leads"),
+    SwapStatus.PENDING_SUPERVISOR: _l("Waiting for the supervisor"),
+    SwapStatus.APPROVED: _l("Approved"),
+    SwapStatus.REJECTED: _l("Rejected"),
+    SwapStatus.DECLINED: _l("Declined"),
+    SwapStatus.WITHDRAWN: _l("Withdrawn"),
+}
+ACTION_LABELS = {
+    "ask": _l("asked"),
+    "agree": _l("agreed"),
+    "decline": _l("declined"),
+    "sign": _l("signed"),
+    "approve": _l("approved"),
+    "reject": _l("rejected"),
+    "withdraw": _l("withdrew"),
+}
+# What the yes and no buttons say at each step.
+BUTTONS = {
+    SwapStatus.PENDING_COUNTERPART: (_l("Agree to the swap"), _l("Decline")),
+    SwapStatus.PENDING_LEADS: (_l("Sign"), _l("Reject")),
+    SwapStatus.PENDING_SUPERVISOR: (_l("Approve"), _l("Reject")),
+}
+STEP_STATES = {
+    "done": _l("done"),
+    "current": _l("waiting now"),
+    "waiting": _l("not yet"),
+    "failed": _l("turned down"),
+    "skipped": _l("not needed any more"),
+}
+EAGER = (selectinload(ShiftSwap.requester), selectinload(ShiftSwap.counterpart),
+         selectinload(ShiftSwap.requester_shift), selectinload(ShiftSwap.counterpart_shift))
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value not in (None, "", "None") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class SwapForm(FlaskForm):
+    """Offer one of my shifts for one of a colleague's."""
+
+    my_shift = SelectField(_l("My shift"), coerce=_int_or_none, validate_choice=False,
+                           validators=[DataRequired(message=_l("Choose one of your shifts."))])
+    their_shift = SelectField(
+        _l("The shift I take in exchange"), coerce=_int_or_none, validate_choice=False,
+        validators=[DataRequired(message=_l("Choose the shift you want in exchange."))],
+        description=_l("Colleagues of your level, grouped by person; shifts covered by leave "
+                       "are left out."))
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class DecisionForm(FlaskForm):
+    """Agree, sign or approve (or turn down) one step, with the version the person saw."""
+
+    decision = HiddenField()
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
+    version = HiddenField()
+
+
+class WithdrawForm(FlaskForm):
+    """The requester takes the swap back."""
+
+    version = HiddenField()
+
+
+# --- helpers shared by the views and their templates --------------------------------------
+
+def shift_text(shift: Shift) -> str:
+    """"11月23日周一 09:00–17:00 早班" in the page's language; "+1" when it ends the next day."""
+    tz = center_tz()
+    starts, ends = shift.starts_at.astimezone(tz), shift.ends_at.astimezone(tz)
+    text = f"{format_skeleton('MMMEd', shift.day, locale=get_locale())} " \
+           f"{starts:%H:%M}–{ends:%H:%M}"
+    if ends.date() > shift.day:
+        text += " (+1)"
+    return f"{text} {shift.label}" if shift.label else text
+
+
+def _version(form) -> int:
+    try:
+        return int(form.version.data or 0)
+    except ValueError:
+        return -1
+
+
+def load_swap(swap_id: int) -> ShiftSwap:
+    """The swap, or 404 when missing or outside the viewer's scope."""
+    swap = db.session.get(ShiftSwap, swap_id)
+    if swap is None or not policy.can_see_swap(current_user, swap):
+        abort(404)
+    return swap
+
+
+def fill_choices(form: SwapForm, user: User, now) -> None:
+    """My upcoming shifts, and the upcoming shifts of colleagues of my level, by person."""
+    until = now + timedelta(days=WINDOW_DAYS)
+    mine = db.session.scalars(
+        select(Shift).where(Shift.user_id == user.id, Shift.starts_at > now,
+                            Shift.starts_at < until, Shift.leave_id.is_(None))
+        .order_by(Shift.starts_at).limit(MY_CHOICES)).all()
+    blank = SelectChoice("", _("— choose —"))
+    form.my_shift.choices = [blank, *(SelectChoice(str(s.id), shift_text(s)) for s in mine)]
+    theirs = db.session.scalars(
+        select(Shift).join(User, Shift.user_id == User.id)
+        .where(User.role == user.role, User.role.in_((Role.AGENT, Role.LEAD)),
+               User.id != user.id, User.status == Status.ACTIVE,
+               Shift.starts_at > now, Shift.starts_at < until, Shift.leave_id.is_(None))
+        .options(contains_eager(Shift.user))
+        .order_by(User.name, User.employee_no, Shift.starts_at).limit(THEIR_CHOICES)).all()
+    form.their_shift.choices = [blank, *(
+        # The name is in the label too: a closed select does not show the group.
+        SelectChoice(str(s.id), f"{s.user.name} · {shift_text(s)}",
+                     optgroup=f"{s.user.name} · {s.user.employee_no}")
+        for s in theirs)]
+
+
+@dataclass
+class Step:
+    """One box of the stepper on the detail page."""
+
+    label: str
+    state: str  # a key of STEP_STATES
+    who: str = ""  # shown after the state when the label does not name the person
+
+
+def stepper(swap: ShiftSwap) -> list[Step]:
+    """Where the swap stands for every party, in the order the steps happen."""
+    actions = {s.action: s for s in swap.steps}
+    status = swap.status
+    final = status not in swaps.OPEN
+    leads_done = ((swap.requester_lead_id is None or swap.requester_lead_signed)
+                  and (swap.counterpart_lead_id is None or swap.counterpart_lead_signed))
+    rejecter = actions["reject"].actor_id if "reject" in actions else None
+
+    def state(done: bool, current: bool, failed: bool) -> str:
+        if done:
+            return "done"
+        if failed:
+            return "failed"
+        if current:
+            return "current"
+        return "skipped" if final else "waiting"
+
+    steps = [Step(_("Asked"), "done", swap.requester.name),
+             Step(_("%(name)s agrees", name=swap.counterpart.name),
+                  state("agree" in actions, status == SwapStatus.PENDING_COUNTERPART,
+                        "decline" in actions))]
+    leads = []
+    if swap.requester_lead_id is not None:
+        leads.append((swap.requester_lead_id, swap.requester_lead, swap.requester_lead_signed))
+    if swap.counterpart_lead_id is not None and swap.counterpart_lead_id != swap.requester_lead_id:
+        leads.append((swap.counterpart_lead_id, swap.counterpart_lead,
+                      swap.counterpart_lead_signed))
+    for lead_id, lead, signed in leads:
+        steps.append(Step(
+            _("Team lead %(name)s signs", name=lead.name if lead is not None else "—"),
+            state(signed, status == SwapStatus.PENDING_LEADS,
+                  status == SwapStatus.REJECTED and not leads_done and rejecter == lead_id)))
+    decider = actions.get("approve") or (actions.get("reject") if leads_done else None)
+    steps.append(Step(
+        _("The supervisor approves"),
+        state(status == SwapStatus.APPROVED, status == SwapStatus.PENDING_SUPERVISOR,
+              status == SwapStatus.REJECTED and leads_done),
+        decider.actor.name if decider is not None and decider.actor else ""))
+    return steps
+
+
+def _context(**extra) -> dict:
+    return {"statuses": STATUS_LABELS, "actions": ACTION_LABELS, "buttons": BUTTONS,
+            "step_states": STEP_STATES, "shift_text": shift_text, **extra}
+
+
+def _row(swap: ShiftSwap, error: str = "", rejecting: bool = False, status: int = 200):
+    """The swap as a compact card, with the current person's buttons when it is their turn."""
+    return render("staff/_swap_row.html", swap=swap, status=status, error=error,
+                  rejecting=rejecting, can_decide=swaps.can_act(current_user, swap),
+                  decision=DecisionForm(), **_context())
+
+
+def _show(swap: ShiftSwap, error: str = "", rejecting: bool = False, status: int = 200):
+    """The detail page: the two shifts, the stepper, the history and the buttons."""
+    return render("staff/show_swap.html", swap=swap, steps=stepper(swap), error=error,
+                  rejecting=rejecting, can_decide=swaps.can_act(current_user, swap),
+                  can_withdraw=swap.requester_id == current_user.id and swap.status in swaps.OPEN,
+                  decision=DecisionForm(), withdraw_form=WithdrawForm(), status=status,
+                  **_context())
+
+
+# --- views ---------------------------------------------------------------------------------
+
+@bp.route("/swaps")
+def list_swaps():
+    """What waits for me, my swaps, and (for leads and supervisors) the swaps they can see."""
+    status = request.args.get("status", "")
+    waiting = db.session.scalars(
+        swaps.waiting_for(current_user).options(*EAGER).order_by(ShiftSwap.created_at)).all()
+    mine = db.session.scalars(
+        select(ShiftSwap).where(or_(ShiftSwap.requester_id == current_user.id,
+                                    ShiftSwap.counterpart_id == current_user.id))
+        .options(*EAGER).order_by(ShiftSwap.created_at.desc(), ShiftSwap.id.desc())
+        .limit(MINE_SHOWN)).all()
+    page = None
+    if current_user.role in (Role.LEAD, Role.SUPERVISOR):
+        stmt = policy.visible_swaps(current_user, select(ShiftSwap)).options(*EAGER)
+        if status in STATUS_LABELS:
+            stmt = stmt.where(ShiftSwap.status == status)
+        page = paginate(stmt.order_by(ShiftSwap.created_at.desc(), ShiftSwap.id.desc()))
+    return render("staff/list_swaps.html", block="results", waiting=waiting, mine=mine,
+                  page=page, chosen=status, args={"status": status} if status else {},
+                  decision=DecisionForm(), error="", rejecting=False,
+                  can_ask=current_user.role in (Role.AGENT, Role.LEAD), **_context())
+
+
+@bp.route("/swaps/new", methods=["GET", "POST"])
+def new_swap():
+    """Offer one of my shifts for a colleague's; rule violations show beside the field."""
+    now = utcnow()
+    form = SwapForm()
+    fill_choices(form, current_user, now)
+    if request.method == "GET" and request.args.get("shift", type=int):
+        form.my_shift.data = request.args.get("shift", type=int)
+    if form.validate_on_submit():
+        mine = db.session.get(Shift, form.my_shift.data)
+        theirs = db.session.get(Shift, form.their_shift.data)
+        if mine is None or mine.user_id != current_user.id:
+            form.my_shift.errors = [_("Choose one of your own shifts.")]
+        elif theirs is None:
+            form.their_shift.errors = [_("Choose a shift of another person.")]
+        else:
+            try:
+                swap = swaps.ask(current_user, mine, theirs, (form.reason.data or "").strip(),
+                                 now)
+            except RuleError as error:
+                field = getattr(form, error.field, form.my_shift)
+                field.errors = [*field.errors, error.message]
+            else:
+                db.session.commit()
+                flash(_("Your swap request has been sent to %(name)s.", name=theirs.user.name),
+                      "success")
+                return trigger(see_other(url_for("staff.show_swap", swap_id=swap.id)),
+                               "pending-changed")
+    return render("staff/swap_form.html", block="form", form=form,
+                  notice_days=rule("swap_notice_days"), per_month=rule("swaps_per_month"),
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/swaps/<int:swap_id>")
+def show_swap(swap_id: int):
+    """One swap: the two shifts, where it stands for every party, and its history."""
+    return _show(load_swap(swap_id))
+
+
+@bp.route("/swaps/<int:swap_id>/decide", methods=["POST"])
+def decide_swap(swap_id: int):
+    """Agree, sign or approve (or turn down) the current step; the first of two clicks wins."""
+    swap = load_swap(swap_id)
+    form = DecisionForm()
+    if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
+        abort(400)
+    approve = form.decision.data == "approve"
+    try:
+        swaps.decide(swap, current_user, approve, form.reason.data or "", _version(form),
+                     utcnow())
+    except RuleError as error:
+        db.session.rollback()
+        swap = load_swap(swap_id)
+        if wants_fragment():
+            return _row(swap, error.message, not approve, 422)
+        return _show(swap, error.message, not approve, 422)
+    db.session.commit()
+    if wants_fragment():
+        return trigger(_row(swap), "pending-changed")
+    flash(_("Your decision has been recorded."), "success")
+    return trigger(see_other(url_for("staff.show_swap", swap_id=swap.id)), "pending-changed")
+
+
+@bp.route("/swaps/<int:swap_id>/withdraw", methods=["POST"])
+def withdraw_swap(swap_id: int):
+    """The requester takes the swap back before the final decision."""
+    swap = load_swap(swap_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        abort(400)
+    swaps.withdraw(swap, current_user, _version(form), utcnow())
+    db.session.commit()
+    flash(_("The swap request has been withdrawn."), "success")
+    return trigger(see_other(url_for("staff.show_swap", swap_id=swap.id)), "pending-changed")

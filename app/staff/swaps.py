@@ -19,8 +19,10 @@ FIELDS = ["status", "requester_lead_signed", "counterpart_lead_signed"]
 
 
 def team_lead_id(user: User) -> int | None:
-    """The lead who signs for this person: their team's lead (none for a lead themselves)."""
-    if user.team_id is None:
+    """The lead who signs for this person: their team's lead. Only agents have one: a swap
+    between leads goes straight to the supervisor (a lead filed under another lead's team
+    would otherwise wait forever for a signature the counterpart is barred from giving)."""
+    if user.role != Role.AGENT or user.team_id is None:
         return None
     team = db.session.get(Team, user.team_id)
     if team is None or team.lead_id == user.id:
@@ -134,6 +136,10 @@ def decide(swap: ShiftSwap, actor: User, approve: bool, reason: str, seen_versio
         raise NotYourTurnError
     if not approve and not reason.strip():
         raise RuleError("reason", _("Say why you turn the swap down."))
+    if approve and now >= min(swap.requester_shift.starts_at, swap.counterpart_shift.starts_at):
+        # Too late to go ahead; turning it down stays possible so the request can be closed.
+        raise RuleError("reason", _(
+            "One of the two shifts has already started: the swap can only be turned down."))
     before = audit.snapshot(swap, FIELDS)
     stage = swap.status
     if not approve:

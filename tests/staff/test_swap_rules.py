@@ -3,6 +3,7 @@
 from datetime import date, time, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
@@ -11,6 +12,13 @@ from app.staff.models import Shift, SwapStatus
 from app.staff.services import NotYourTurnError, RuleError, StaleError
 
 TZ_DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages are matched in English; outside a request the default locale is Chinese."""
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
