@@ -23,6 +23,9 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in {"1", "true"}
     SESSION_COOKIE_NAME = "callfloor_session"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    # The cookie's own lifetime is the absolute timeout; the idle clock is refreshed by
+    # check_session_age at most every 30 s, so the cookie need not be re-signed every request.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=12)
 

@@ -96,18 +96,20 @@ def init_app(app: Flask) -> None:
     from app.staff.forms import GRADE_LABELS, ROLE_LABELS, STATUS_LABELS
     from app.timeutil import center_today
 
-    def can_visit(endpoint: str) -> bool:
-        """Whether the signed-in person's role may open this route (for links)."""
-        allowed = access.ACCESS.get(endpoint)
-        return (
-            allowed is not None
-            and endpoint in current_app.view_functions
-            and access.role_of(current_user) in allowed
-        )
-
     @app.context_processor
     def inject():
+        # The person itself rather than Flask-Login's proxy: a page reads it dozens of times,
+        # and every read through the proxy looks the request context up again.
+        user = current_user._get_current_object()
+        role = access.role_of(user)
+
+        def can_visit(endpoint: str) -> bool:
+            """Whether the signed-in person's role may open this route (for links)."""
+            allowed = access.ACCESS.get(endpoint)
+            return allowed is not None and endpoint in app.view_functions and role in allowed
+
         return {
+            "current_user": user,
             "csrf_token": generate_csrf,
             "current_locale": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
