@@ -71,6 +71,14 @@ class AuditEvent(db.Model):
         """The state after, decoded."""
         return json.loads(self.after or "{}")
 
+    def changes(self) -> list[tuple[str, bool, Any, Any]]:
+        """(field, whether it had a value before, before, after) for every field that changed,
+        in the order the fields first appear."""
+        before, after = self.before_dict(), self.after_dict()
+        return [(key, key in before, before.get(key), after.get(key))
+                for key in dict.fromkeys([*before, *after])
+                if before.get(key) != after.get(key)]
+
 
 # The database itself refuses to change or remove a written audit row.
 _NO_CHANGE = {

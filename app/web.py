@@ -1,7 +1,7 @@
 """Request plumbing shared by every page: locale, headers, template helpers."""
 
 from flask import Flask, abort, current_app, has_request_context, request, session
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import StrictUndefined
@@ -13,11 +13,27 @@ from app.auth import check_session_age
 ROW_ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
+def digits_up_to(limit: int) -> str:
+    """A regular expression for the decimal numbers from 0 to `limit` (no sign)."""
+    text = str(limit)
+    size = len(text)
+    parts = [rf"\d{{1,{size - 1}}}"] if size > 1 else []
+    for i, char in enumerate(text):
+        low = 1 if i == 0 and size > 1 else 0
+        rest = size - i - 1
+        if int(char) > low:
+            parts.append(f"{text[:i]}[{low}-{int(char) - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    parts.append(text)
+    return "(?:" + "|".join(parts) + ")"
+
+
 class RowIdConverter(IntegerConverter):
     """`<int:...>` in every URL: a number no row id can be matches no route (404) instead of
-    overflowing the database driver (500)."""
+    overflowing the database driver (500). The bound is in the pattern itself: a number that
+    only failed a later check would let the router answer 405 when the same path takes
+    another method."""
 
-    regex = r"\d{1,10}"
+    regex = digits_up_to(ROW_ID_MAX)
 
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", ROW_ID_MAX)
@@ -118,10 +134,6 @@ def init_app(app: Flask) -> None:
             "can_visit": can_visit,
         }
 
-    app.jinja_env.filters["date"] = lambda v, fmt="medium": format_date(v, fmt) if v else ""
-    app.jinja_env.filters["datetime"] = (
-        lambda v, fmt="medium": format_datetime(v, fmt) if v else ""
-    )
     app.jinja_env.globals.update(
         role_labels=ROLE_LABELS, grade_labels=GRADE_LABELS, status_labels=STATUS_LABELS,
         today_date=center_today,

@@ -164,4 +164,8 @@ ZH = {
     "waiting for %(elapsed)s": "已等待 %(elapsed)s",
     "%(m)d min %(s)02d s": "%(m)d 分 %(s)02d 秒",
     "away %(elapsed)s": "离席 %(elapsed)s",
+    ("See all %(num)d leave request waiting for you",
+     "See all %(num)d leave requests waiting for you"): "查看全部 %(num)d 条待您审批的请假",
+    ("See all %(num)d shift swap waiting for you",
+     "See all %(num)d shift swaps waiting for you"): "查看全部 %(num)d 条待您处理的换班",
 }

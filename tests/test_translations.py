@@ -99,3 +99,27 @@ def test_dates_follow_the_language(client, make_user):
     assert "2024年3月5日" in client.get("/").text
     post_form(client, "/language", {"locale": "en"})
     assert "Mar 5, 2024" in client.get("/").text
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "en-US"])
+def test_template_date_filters_match_flask_babel(app, language):
+    """The page's own date filters give exactly what Flask-Babel's would, and the templates'
+    gettext the same catalog, in each language and for naive (UTC) and aware moments."""
+    from datetime import UTC, date, datetime
+
+    import flask_babel
+
+    from app.i18n import date_filter, datetime_filter, request_catalog
+
+    aware = datetime(2026, 3, 1, 17, 5, tzinfo=UTC)  # 01:05 the next day in Shanghai
+    naive = datetime(2026, 3, 1, 17, 5)
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        for fmt in ("short", "medium", "long", "full", "HH:mm", "yyyy-MM-dd EEE"):
+            for moment in (aware, naive):
+                assert datetime_filter(moment, fmt) == flask_babel.format_datetime(moment, fmt)
+        for fmt in ("short", "medium", "long", "full", "M/d"):
+            assert date_filter(date(2026, 3, 2), fmt) == flask_babel.format_date(
+                date(2026, 3, 2), fmt)
+        assert date_filter(None) == datetime_filter(None) == ""
+        assert request_catalog() is flask_babel.get_translations()
+        assert "2" in datetime_filter(aware, "d")  # the 2nd in the center's zone, not the 1st

@@ -16,7 +16,7 @@ from app.auth.routes import safe_next
 from app.extensions import db
 from app.htmx import render, see_other
 from app.pagination import paginate
-from app.staff import leave_routes, pending, policy, schedule
+from app.staff import leave_routes, pending, policy, schedule, swap_routes
 from app.staff import services as staff_services
 from app.staff.forms import ConfirmForm, choices
 from app.staff.models import Role, Status, User
@@ -46,7 +46,9 @@ def home():
     cards["pending"] = pending.lists(current_user)
     cards["next_shifts"] = schedule.my_shifts(current_user, center_today(), limit=3)
     return render("main/home.html", cards=cards, kinds=leave_routes.KIND_LABELS,
-                  statuses=leave_routes.STATUS_LABELS, decision=leave_routes.DecisionForm())
+                  statuses=leave_routes.STATUS_LABELS, decision=leave_routes.DecisionForm(),
+                  swap_labels=swap_routes.STATUS_LABELS, swap_buttons=swap_routes.BUTTONS,
+                  shift_text=swap_routes.shift_text)
 
 
 @bp.route("/pending/count")

@@ -118,6 +118,12 @@ def can_decide(actor: User, leave: LeaveRequest) -> bool:
     return False
 
 
+def _add_step(leave: LeaveRequest, **fields) -> None:
+    """Add to the request's history without loading the history first (a decision never
+    needs it; it shows up in leave.steps whenever that is read)."""
+    db.session.add(LeaveStep(leave=leave, **fields))
+
+
 def decide(leave: LeaveRequest, actor: User, approve: bool, reason: str, seen_version: int,
            now: datetime) -> None:
     """Approve or reject the current step. One decision per step, whoever clicks first."""
@@ -139,8 +145,8 @@ def decide(leave: LeaveRequest, actor: User, approve: bool, reason: str, seen_ve
         for shift in shifts:
             shift.leave_id = leave.id
         leave.status = LeaveStatus.APPROVED
-    leave.steps.append(LeaveStep(action="approve" if approve else "reject", stage=stage,
-                                 actor_id=actor.id, reason=reason.strip(), at=now))
+    _add_step(leave, action="approve" if approve else "reject", stage=stage, actor_id=actor.id,
+              reason=reason.strip(), at=now)
     audit.record("leave.approve" if approve else "leave.reject", leave, actor=actor,
                  before=before, after=audit.snapshot(leave, FIELDS))
 
@@ -154,7 +160,7 @@ def withdraw(leave: LeaveRequest, actor: User, seen_version: int, now: datetime)
     before = audit.snapshot(leave, FIELDS)
     stage = leave.status
     leave.status = LeaveStatus.WITHDRAWN
-    leave.steps.append(LeaveStep(action="withdraw", stage=stage, actor_id=actor.id, at=now))
+    _add_step(leave, action="withdraw", stage=stage, actor_id=actor.id, at=now)
     audit.record("leave.withdraw", leave, actor=actor, before=before,
                  after=audit.snapshot(leave, FIELDS))
 

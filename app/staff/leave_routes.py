@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -80,7 +80,7 @@ class WithdrawForm(FlaskForm):
 
 def load_leave(leave_id: int) -> LeaveRequest:
     """The request, or 404 when missing or outside the viewer's scope."""
-    item = db.session.get(LeaveRequest, leave_id)
+    item = db.session.get(LeaveRequest, leave_id, options=[joinedload(LeaveRequest.user)])
     if item is None or not policy.can_see_leave(current_user, item):
         abort(404)
     return item

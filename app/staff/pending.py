@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import false, func, select
+from functools import cache
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, false, func, select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import BindParameter
 
 from app.extensions import db
 from app.staff import leave, swaps
@@ -38,36 +42,66 @@ def handovers_waiting(actor: User):
                                   Handover.written_by_id != actor.id)
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+class Someone(NamedTuple):
+    """Stands in for a person of a role while a statement is built once for the process: their
+    id is the bind parameter `me`, given when the statement runs. Building a select costs
+    SQLAlchemy 0.1 to 0.5 ms, ten to fifty times what SQLite takes to run these."""
+
+    role: str
+    id: BindParameter = bindparam("me")
+
+
+def _count(stmt):
+    return select(func.count()).select_from(stmt.subquery()).scalar_subquery()
+
+
+KINDS = ("leave", "swaps", "away", "handovers")
+
+
+@cache
+def _counts_statement(role: str):
+    actor = Someone(role)
+    return select(_count(leave.waiting_for(actor)), _count(swaps.waiting_for(actor)),
+                  _count(away_waiting(actor)), _count(handovers_waiting(actor)))
+
+
+@cache
+def _leave_statement(role: str, limit: int):
+    return (leave.waiting_for(Someone(role)).options(joinedload(LeaveRequest.user))
+            .order_by(LeaveRequest.starts_at).limit(limit))
+
+
+@cache
+def _swaps_statement(role: str, limit: int):
+    return (swaps.waiting_for(Someone(role)).options(
+        joinedload(ShiftSwap.requester), joinedload(ShiftSwap.counterpart),
+        joinedload(ShiftSwap.requester_shift), joinedload(ShiftSwap.counterpart_shift))
+        .order_by(ShiftSwap.created_at).limit(limit))
+
+
+def counts(actor: User) -> dict[str, int]:
+    """How many items of each kind wait for this person, in one query."""
+    row = db.session.execute(_counts_statement(actor.role), {"me": actor.id}).one()
+    return dict(zip(KINDS, row, strict=True))
 
 
 def count(actor: User) -> int:
     """Everything waiting for this person, in one number."""
-    return sum(_count(stmt) for stmt in (
-        leave.waiting_for(actor), swaps.waiting_for(actor), away_waiting(actor),
-        handovers_waiting(actor)))
+    return sum(counts(actor).values())
 
 
-def lists(actor: User, limit: int = 20) -> dict[str, list]:
-    """The waiting items themselves, oldest first, for the home cards.
+def lists(actor: User, limit: int = 5) -> dict:
+    """For the home card: the counts, and the oldest leave requests and swaps waiting, which
+    the card lets the person decide on the spot. Kinds with nothing waiting cost no query.
 
     Every related row is many-to-one, so it comes joined into the same query: one query
-    per card (a selectin load would cost one more query per relation, each ~0.3 ms).
+    per list (a selectin load would cost one more query per relation, each ~0.3 ms).
     """
-    return {
-        "leave": db.session.scalars(
-            leave.waiting_for(actor).options(joinedload(LeaveRequest.user))
-            .order_by(LeaveRequest.starts_at).limit(limit)).all(),
-        "swaps": db.session.scalars(
-            swaps.waiting_for(actor).options(
-                joinedload(ShiftSwap.requester), joinedload(ShiftSwap.counterpart),
-                joinedload(ShiftSwap.requester_shift), joinedload(ShiftSwap.counterpart_shift))
-            .order_by(ShiftSwap.created_at).limit(limit)).all(),
-        "away": db.session.scalars(
-            away_waiting(actor).options(joinedload(AwayRequest.user))
-            .order_by(AwayRequest.requested_at).limit(limit)).all(),
-        "handovers": db.session.scalars(
-            handovers_waiting(actor).options(joinedload(Handover.team))
-            .order_by(Handover.written_at).limit(limit)).all(),
-    }
+    numbers = counts(actor)
+    found = {"counts": numbers, "leave": [], "swaps": []}
+    me = {"me": actor.id}
+    if numbers["leave"]:
+        found["leave"] = db.session.scalars(_leave_statement(actor.role, limit), me).all()
+    if numbers["swaps"]:
+        found["swaps"] = db.session.scalars(_swaps_statement(actor.role, limit), me).all()
+    return found

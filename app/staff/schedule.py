@@ -204,13 +204,17 @@ def week_view(team: Team, monday: date) -> WeekView:
             cells[(shift.user_id, shift.day)].append(shift)
         if shift.leave_id is not None:
             continue  # on leave: a gap on the floor
-        local_start = shift.starts_at.astimezone(tz)
-        local_end = shift.ends_at.astimezone(tz)
-        hour = local_start.replace(minute=0, second=0, microsecond=0)
-        while hour < local_end:  # every hour of the day the shift touches counts once
-            if hour.date() in head:
-                head[hour.date()][hour.hour] += 1
-            hour += timedelta(hours=1)
+        # Every hour of the day the shift touches counts once (on the local clock).
+        first = shift.starts_at.astimezone(tz).replace(minute=0, second=0, microsecond=0)
+        span = shift.ends_at.astimezone(tz).replace(tzinfo=None) - first.replace(tzinfo=None)
+        hours = -(-span // timedelta(hours=1))  # touched hours, rounded up
+        day, hour = first.date(), first.hour
+        for _hour in range(hours):
+            if day in head:
+                head[day][hour] += 1
+            hour += 1
+            if hour == 24:
+                day, hour = day + timedelta(days=1), 0
     return WeekView(team, monday, days, list(members), cells, head)
 
 

@@ -126,6 +126,11 @@ def _leads_done(swap: ShiftSwap) -> bool:
             and (swap.counterpart_lead_id is None or swap.counterpart_lead_signed))
 
 
+def _add_step(swap: ShiftSwap, **fields) -> None:
+    """Add to the swap's history without loading the history first."""
+    db.session.add(SwapStep(swap=swap, **fields))
+
+
 def decide(swap: ShiftSwap, actor: User, approve: bool, reason: str, seen_version: int,
            now: datetime) -> None:
     """The current step: the other person agrees, a lead signs, or the supervisor approves.
@@ -162,7 +167,7 @@ def decide(swap: ShiftSwap, actor: User, approve: bool, reason: str, seen_versio
         action = "approve"
     if swap.status == SwapStatus.PENDING_LEADS and _leads_done(swap):
         swap.status = SwapStatus.PENDING_SUPERVISOR
-    swap.steps.append(SwapStep(action=action, actor_id=actor.id, reason=reason.strip(), at=now))
+    _add_step(swap, action=action, actor_id=actor.id, reason=reason.strip(), at=now)
     audit.record(f"swap.{action}", swap, actor=actor, before=before,
                  after=audit.snapshot(swap, FIELDS))
 
@@ -188,7 +193,7 @@ def withdraw(swap: ShiftSwap, actor: User, seen_version: int, now: datetime) -> 
         raise StaleError
     before = audit.snapshot(swap, FIELDS)
     swap.status = SwapStatus.WITHDRAWN
-    swap.steps.append(SwapStep(action="withdraw", actor_id=actor.id, at=now))
+    _add_step(swap, action="withdraw", actor_id=actor.id, at=now)
     audit.record("swap.withdraw", swap, actor=actor, before=before,
                  after=audit.snapshot(swap, FIELDS))
 

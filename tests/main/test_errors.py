@@ -3,7 +3,8 @@
 import pytest
 
 from app import access
-from tests.conftest import HX
+from app.staff.models import Role
+from tests.conftest import HX, csrf_from
 
 
 @pytest.fixture
@@ -89,3 +90,27 @@ def test_nul_characters_are_refused_before_any_database_sees_them(client, login_
 
     response = post_form(client, "/teams/new", {"name": "x\x00y"}, token_page="/teams/new")
     assert response.status_code == 400
+
+
+def test_row_id_pattern_takes_exactly_the_numbers_a_row_id_can_be():
+    import re
+
+    from app.web import ROW_ID_MAX, digits_up_to
+
+    for limit in (7, 10, 99, 100, 2026, ROW_ID_MAX):
+        pattern = re.compile(digits_up_to(limit) + r"\Z")
+        for number in {n for n in (0, 1, 9, 10, limit // 2, limit - 1, limit) if n <= limit}:
+            assert pattern.match(str(number)), (limit, number)
+        for number in (limit + 1, limit * 10, 10 ** len(str(limit))):
+            assert not pattern.match(str(number)), (limit, number)
+    every = re.compile(digits_up_to(2026) + r"\Z")
+    assert [n for n in range(5000) if every.match(str(n))] == list(range(2027))
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_an_id_past_the_largest_row_id_is_missing_for_every_method(client, login_as, method):
+    login_as(Role.SUPERVISOR)
+    # /people/import/<id> takes GET (preview) and POST (apply) on the same path.
+    response = client.open("/people/import/2147483648", method=method,
+                           data={"csrf_token": csrf_from(client.get("/").text)})
+    assert response.status_code == 404

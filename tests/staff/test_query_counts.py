@@ -8,14 +8,25 @@ a query, fails here: fix the page, or, for a deliberate new query, raise the pin
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 import pytest
 from sqlalchemy import bindparam, event, func, insert, select, update
 
 from app.extensions import db
-from app.staff.models import Grade, Role, Status, Team, User
+from app.staff.models import (
+    Grade,
+    LeaveRequest,
+    LeaveStatus,
+    Role,
+    Shift,
+    ShiftSwap,
+    Status,
+    SwapStatus,
+    Team,
+    User,
+)
 from tests.conftest import login
 
 SMALL, LARGE = 30, 3_000
@@ -23,18 +34,18 @@ PEOPLE_PER_TEAM = 30
 # Transaction control differs by backend (SQLite gets an explicit BEGIN); count only queries.
 NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
-# Statements per page. Every signed-in page loads its viewer (1). The home page's pending
-# cards (leave, swaps, away, handovers) and next shifts are 5 more; with no pending items,
-# as here, their selectin loads of related rows do not run.
+# Statements per page. Every signed-in page loads its viewer (1). The home page counts what
+# waits for the viewer (leave, swaps, away, handovers: 1) and loads the next shifts (1); the
+# lists of waiting leave and swaps are 1 each when something waits (see the test below).
 PINNED = {
     # viewer, count of the page, the page of people, their teams, teams for the filter
     ("supervisor", "/people"): 5,
     ("agent", "/people"): 5,
-    # viewer, head counts by team, role and status, pending cards and shifts (5)
-    ("supervisor", "/"): 9,
-    # viewer, the team's members, pending cards and shifts (5), own team (its lead is the
+    # viewer, head counts by team, role and status, what waits, next shifts
+    ("supervisor", "/"): 6,
+    # viewer, the team's members, what waits, next shifts, own team (its lead is the
     # viewer, already loaded)
-    ("lead", "/"): 8,
+    ("lead", "/"): 5,
     # viewer, head count per team, teams, their leads
     ("supervisor", "/teams"): 4,
 }
@@ -141,3 +152,50 @@ def test_a_lead_sees_every_member_of_a_large_team_with_the_same_queries(client, 
     )
     assert members > 150  # the home card lists them all, in one query
     assert len(small) == len(large) == PINNED[Role.LEAD, "/"]
+
+
+def wait_for_lead(lead_id: int, team_id: int, number: int) -> None:
+    """`number` agents of the lead's team, each with a leave request and a swap waiting for
+    the lead (bulk inserted: only the home page's reading is under test)."""
+    batch = next(_batches)
+    digest = db.session.scalar(select(User.password_hash).limit(1))
+    people = db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), [
+        {"username": f"wait{batch}x{i}", "employee_no": f"W{batch}-{i:05d}",
+         "name": f"李{batch}{i}", "phone": "13800000000", "role": Role.AGENT,
+         "team_id": team_id, "grade": Grade.JUNIOR, "hire_date": date(2024, 1, 1),
+         "status": Status.ACTIVE, "password_hash": digest, "must_change_password": False}
+        for i in range(number)]).all()
+    start = datetime(2030, 1, 7, 1, tzinfo=UTC)
+    db.session.execute(insert(LeaveRequest), [
+        {"user_id": person, "kind": "annual", "starts_at": start, "ends_at":
+         start + timedelta(hours=8), "hours": 8, "status": LeaveStatus.PENDING_LEAD}
+        for person in people])
+    shifts = db.session.scalars(insert(Shift).returning(Shift.id, sort_by_parameter_order=True), [
+        {"user_id": person, "day": date(2030, 1, 8), "starts_at": start + timedelta(days=1),
+         "ends_at": start + timedelta(days=1, hours=8)} for person in people]).all()
+    db.session.execute(insert(ShiftSwap), [
+        {"requester_id": people[i], "counterpart_id": people[i - 1],
+         "requester_shift_id": shifts[i], "counterpart_shift_id": shifts[i - 1],
+         "month": date(2030, 1, 1), "status": SwapStatus.PENDING_LEADS,
+         "requester_lead_id": lead_id, "counterpart_lead_id": lead_id}
+        for i in range(number)])
+    db.session.commit()
+
+
+def test_the_home_page_reads_what_waits_with_the_same_queries_however_much_waits(
+        client, make_user, make_team):
+    lead = make_user(role=Role.LEAD)
+    lead_id, team_id = lead.id, make_team("审批组", lead=lead).id
+    assert login(client, lead.username).status_code == 303
+    wait_for_lead(lead_id, team_id, 3)
+    small = queries_for(client, "/")
+    wait_for_lead(lead_id, team_id, 300)
+    large = queries_for(client, "/")
+    assert len(small) == len(large), "\n".join(["3 waiting:", *small, "303 waiting:", *large])
+    # viewer, team members, what waits, the waiting leave, the waiting swaps, next shifts,
+    # own team
+    assert len(small) == 7, "\n".join(small)
+    page = client.get("/").text
+    assert page.count('class="pending-item"') == 5  # the oldest five leave requests
+    assert page.count('class="pending-item swap-item"') == 5
+    assert "303" in page  # "see all 303 ..."
