@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
+    from app.qa.api import bp as qa_api_bp
 
     # The time views live in their own modules and register on the staff blueprint.
     from app.staff import (  # noqa: F401
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(qa_api_bp)
     return app
 
 

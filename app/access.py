@@ -21,6 +21,8 @@ ACCESS: dict[str, frozenset] = {
     "static": PUBLIC,
     "main.health": PUBLIC,
     "main.set_language": PUBLIC,
+    # The telephony system's door: an API token, never a session (see app/qa/api.py).
+    "qa_api.receive_calls": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
@@ -83,7 +85,7 @@ ACCESS: dict[str, frozenset] = {
 # Routes a person with a one-time password may still reach.
 BEFORE_PASSWORD_CHANGE = frozenset(
     {"static", "main.health", "main.set_language", "auth.login", "auth.logout",
-     "auth.change_password"}
+     "auth.change_password", "qa_api.receive_calls"}
 )
 
 

@@ -118,6 +118,14 @@ def _after_rollback(_session) -> None:
     _let_next_writer_in()
 
 
+def _one_commit_per_request(session, _context, _instances) -> None:
+    # What follows a request's commit runs in a deferred transaction (see _sqlite_begin), so
+    # a second write there would not be BEGIN IMMEDIATE; refuse it rather than risk it.
+    if has_request_context() and g.get("committed") and (
+            session.new or session.dirty or session.deleted):
+        raise RuntimeError("a request commits its changes once; this one wrote after its commit")
+
+
 def configure_engine(app: Flask) -> None:
     """Attach the SQLite listeners to this app's engine."""
     with app.app_context():
@@ -126,7 +134,8 @@ def configure_engine(app: Flask) -> None:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)
             for name, listener in (("after_commit", _after_commit),
-                                   ("after_rollback", _after_rollback)):
+                                   ("after_rollback", _after_rollback),
+                                   ("before_flush", _one_commit_per_request)):
                 if not event.contains(Session, name, listener):
                     event.listen(Session, name, listener)
             # A request that ends without commit or rollback (an error) still lets go.

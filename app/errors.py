@@ -3,7 +3,7 @@
 import logging
 import secrets
 
-from flask import Flask, request
+from flask import Flask, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -39,9 +39,18 @@ HINTS = {
 }
 
 
+API_PREFIX = "/api/"
+
+
 def error_page(status: int, reference: str = "", message: str = ""):
-    """Render the error page (or its fragment for a targeted htmx request)."""
+    """Render the error page (or its fragment for a targeted htmx request); the machine API
+    answers JSON instead."""
     code = status if status in TITLES else 400
+    if request.path.startswith(API_PREFIX):
+        body = {"error": str(message or TITLES[code])}
+        if reference:
+            body["reference"] = reference
+        return jsonify(body), status
     response = render(
         "errors/error.html", block="content", status=status,
         title=TITLES[code], hint=HINTS[code], reference=reference, message=message,

@@ -25,6 +25,19 @@ from tests.routes_helper import (
 )
 
 POST_CASES = [case for case in route_cases() if case[2] == "POST"]
+# Routes for machines: they trust no cookie, so instead of a CSRF token they want an API token
+# and refuse everything else with 401 (tests/qa/test_calls.py tries real and revoked tokens).
+TOKEN_ONLY = {"qa_api.receive_calls"}
+
+
+def test_only_the_token_routes_are_exempt_from_csrf(app):
+    from app.extensions import csrf
+
+    exempt = {f"{view.__module__}.{view.__name__}" for view in app.view_functions.values()
+              if f"{view.__module__}.{view.__name__}" in csrf._exempt_views}
+    endpoints = {name for name, view in app.view_functions.items()
+                 if f"{view.__module__}.{view.__name__}" in exempt}
+    assert endpoints == TOKEN_ONLY
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +86,14 @@ def test_unsafe_routes_refuse_a_missing_or_forged_token(app, client, world, endp
     assert forged != csrf_token(client, world, role)
     before = snapshot()
     counts = row_counts()
+    refusal = 401 if endpoint in TOKEN_ONLY else 400
     for token in (None, forged):
         for htmx in (False, True):
             with recorded_writes() as writes:
                 response = request_route(client, method, url, htmx=htmx, token=token)
             where = f"{role} POST {url} ({'htmx' if htmx else 'page'}, " \
                     f"{'forged' if token else 'no'} token)"
-            assert response.status_code == 400, f"{where} answered {response.status_code}"
+            assert response.status_code == refusal, f"{where} answered {response.status_code}"
             assert "Location" not in response.headers and "HX-Location" not in response.headers
             assert not writes, f"{where} wrote: {writes}"
     assert row_counts() == counts

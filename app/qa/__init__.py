@@ -1,0 +1,1 @@
+"""Quality: the call log, scorecards, sampling rules, evaluations and reports."""

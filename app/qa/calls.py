@@ -1,0 +1,201 @@
+"""The call log: rows from the telephony system, checked one by one, stored once per serial no.
+
+Both ways in (an uploaded .xlsx/.csv file and the JSON API) hand rows of text to
+`check_rows`; a batch with any problem saves nothing, and `store` inserts the good ones,
+skipping serial nos. already in the log, so sending the same calls twice never makes two.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app import audit
+from app.extensions import db
+from app.qa.models import Call, Direction
+from app.staff.models import User
+from app.timeutil import center_tz
+
+MAX_DURATION_S = 24 * 3600
+CHUNK = 2000  # rows per INSERT and per look-up: well under every driver's parameter limit
+COLUMNS = ("serial_no", "employee_no", "started_at", "duration_s", "direction",
+           "customer_number", "recording_url")
+REQUIRED = ("serial_no", "employee_no", "started_at", "duration_s", "direction")
+HEADER_ALIASES = {
+    "serial_no": {"serial_no", "serial no.", "serial", "录音流水号", "流水号"},
+    "employee_no": {"employee_no", "employee no.", "工号", "座席工号"},
+    "started_at": {"started_at", "start", "start time", "开始时间", "呼叫时间"},
+    "duration_s": {"duration_s", "duration", "时长", "通话时长", "通话时长(秒)"},
+    "direction": {"direction", "方向", "呼叫方向"},
+    "customer_number": {"customer_number", "customer number", "客户号码", "主叫号码"},
+    "recording_url": {"recording_url", "recording", "录音地址", "录音链接"},
+}
+DIRECTIONS = {"in": Direction.IN, "inbound": Direction.IN, "呼入": Direction.IN,
+              "out": Direction.OUT, "outbound": Direction.OUT, "呼出": Direction.OUT}
+SERIAL = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+NUMBER = re.compile(r"\+?[0-9][0-9 -]{0,30}")
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
+                "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
+
+
+@dataclass
+class CallRow:
+    """One row as read, what it becomes, and what is wrong with it."""
+
+    number: int  # 1-based, as the user counts rows of data
+    values: dict[str, str]
+    problems: list[str] = field(default_factory=list)
+    call: dict | None = None
+
+
+def header_key(name: str) -> str | None:
+    """The column a header names, in either language."""
+    wanted = name.strip().lower()
+    return next((key for key, names in HEADER_ALIASES.items() if wanted in names), None)
+
+
+def parse_started(value: str) -> datetime | None:
+    """A start time: ISO 8601 with an offset, or a local time in the center's zone."""
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+        for fmt in TIME_FORMATS:
+            try:
+                moment = datetime.strptime(text, fmt)  # noqa: DTZ007 — the zone comes next
+                break
+            except ValueError:
+                continue
+    if moment is None or not 2000 <= moment.year <= 2999:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=center_tz())
+    return moment.astimezone(UTC)
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+def check_rows(rows: list[dict]) -> list[CallRow]:
+    """Every row checked, with its problems in words; people looked up in one query."""
+    checked = [CallRow(n, {key: _text(row.get(key)) for key in COLUMNS})
+               for n, row in enumerate(rows, start=1)]
+    numbers = {row.values["employee_no"] for row in checked if row.values["employee_no"]}
+    people = {}
+    for chunk in _chunks(sorted(numbers)):
+        people.update(db.session.execute(
+            select(User.employee_no, User.id).where(User.employee_no.in_(chunk))).all())
+    seen: dict[str, int] = {}
+    for row in checked:
+        values, problems = row.values, row.problems
+        for key in REQUIRED:
+            if not values[key]:
+                problems.append(_("%(column)s is missing.", column=COLUMN_LABELS[key]()))
+        serial = values["serial_no"]
+        if serial and not SERIAL.fullmatch(serial):
+            problems.append(_("The serial no. may hold only letters, digits and - _ . : "
+                              "(at most 64)."))
+        elif serial in seen:
+            problems.append(_("The serial no. %(serial)s is also on row %(row)d.",
+                              serial=serial, row=seen[serial]))
+        elif serial:
+            seen[serial] = row.number
+        agent_id = people.get(values["employee_no"])
+        if values["employee_no"] and agent_id is None:
+            problems.append(_("Nobody has the employee no. %(number)s.",
+                              number=values["employee_no"]))
+        started = parse_started(values["started_at"]) if values["started_at"] else None
+        if values["started_at"] and started is None:
+            problems.append(_("The start time %(value)s is not a date and time "
+                              "(2026-12-01 09:30:00).", value=values["started_at"]))
+        duration = None
+        if values["duration_s"]:
+            try:
+                duration = int(values["duration_s"])
+            except ValueError:
+                duration = -1
+            if not 0 <= duration <= MAX_DURATION_S:
+                problems.append(_("The duration must be a whole number of seconds from 0 to "
+                                  "%(max)d.", max=MAX_DURATION_S))
+        direction = DIRECTIONS.get(values["direction"].lower()) if values["direction"] else None
+        if values["direction"] and direction is None:
+            problems.append(_("The direction must be in or out (呼入 / 呼出)."))
+        customer = values["customer_number"]
+        if customer and not NUMBER.fullmatch(customer):
+            problems.append(_("The customer number may hold only digits, spaces, - and a "
+                              "leading +."))
+        url = values["recording_url"]
+        if url and (len(url) > 500 or not (url.startswith(("https://", "http://", "/")))):
+            problems.append(_("The recording address must start with http://, https:// or / "
+                              "(at most 500 characters)."))
+        if not problems:
+            row.call = {"serial_no": serial, "agent_id": agent_id, "started_at": started,
+                        "duration_s": duration, "direction": str(direction),
+                        "customer_number": re.sub(r"[ -]", "", customer), "recording_url": url}
+    return checked
+
+
+COLUMN_LABELS = {
+    "serial_no": lambda: _("Recording serial no."),
+    "employee_no": lambda: _("Employee no."),
+    "started_at": lambda: _("Start time"),
+    "duration_s": lambda: _("Duration (s)"),
+    "direction": lambda: _("Direction"),
+    "customer_number": lambda: _("Customer number"),
+    "recording_url": lambda: _("Recording address"),
+}
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+@dataclass
+class Stored:
+    """What a batch did to the log."""
+
+    added: int
+    already_there: int
+
+
+def store(rows: list[CallRow], source: str, actor: User | None = None,
+          what: str = "") -> Stored:
+    """Insert the checked rows' calls whose serial no. the log does not hold yet, and write
+    one audit row for the batch (counts only: customer numbers stay out of the trail)."""
+    calls = [row.call for row in rows if row.call is not None]
+    if len(calls) != len(rows):
+        raise ValueError("store() takes only rows without problems")
+    known: set[str] = set()
+    for chunk in _chunks([c["serial_no"] for c in calls]):
+        known.update(db.session.scalars(select(Call.serial_no).where(Call.serial_no.in_(chunk))))
+    fresh = [dict(c, source=source) for c in calls if c["serial_no"] not in known]
+    # Another batch may bring the same call at the same moment: the database keeps one.
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql.insert(Call) if dialect == "postgresql" else sqlite.insert(Call))
+    statement = statement.on_conflict_do_nothing(index_elements=["serial_no"])
+    for chunk in _chunks(fresh):
+        db.session.execute(statement, chunk)
+    result = Stored(len(fresh), len(calls) - len(fresh))
+    audit.record("call.import", object_type="call", object_id=what or source, actor=actor,
+                 after={"source": source, "rows": len(calls), "added": result.added,
+                        "already_there": result.already_there})
+    return result
+
+
+def log_size() -> int:
+    """How many calls the log holds."""
+    return db.session.scalar(select(func.count(Call.id)))
