@@ -121,8 +121,8 @@ def _after_rollback(_session) -> None:
 def _one_commit_per_request(session, _context, _instances) -> None:
     # What follows a request's commit runs in a deferred transaction (see _sqlite_begin), so
     # a second write there would not be BEGIN IMMEDIATE; refuse it rather than risk it.
-    if has_request_context() and g.get("committed") and (
-            session.new or session.dirty or session.deleted):
+    if (has_request_context() and request.method not in READ_METHODS and g.get("committed")
+            and (session.new or session.dirty or session.deleted)):
         raise RuntimeError("a request commits its changes once; this one wrote after its commit")
 
 

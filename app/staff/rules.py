@@ -38,6 +38,9 @@ RULES = {
         Rule("swaps_per_month", 3, 1, 31, _l("Shift swaps per person per calendar month"),
              _l("swaps")),
         Rule("away_minutes", 5, 1, 60, _l("Longest time away from the seat"), _l("minutes")),
+        Rule("rule_notice_days", 1, 1, 30,
+             _l("A sampling rule must be published this many days before its first day"),
+             _l("days")),
     )
 }
 

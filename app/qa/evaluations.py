@@ -1,0 +1,119 @@
+"""Evaluations: a reviewer scores a call against the scorecard, as a draft, then publishes.
+
+A score starts at 100 and each ticked deduction item takes its points (never below 0).
+Scoring a call that no published rule sampled needs a written reason and is marked off sample
+wherever it shows. A published evaluation is never edited here (corrections come through
+appeals); the agent confirms having read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app import audit
+from app.extensions import db
+from app.qa.models import (
+    Call,
+    Deduction,
+    Evaluation,
+    EvaluationStatus,
+    SampledCall,
+    ScorecardVersion,
+)
+from app.qa.scorecards import FULL_SCORE
+from app.staff.models import Role, User
+from app.staff.services import NotYourTurnError, RuleError, StaleError
+
+FIELDS = ("status", "score", "off_sample_reason", "scorecard_version_id", "published_at",
+          "read_at")
+
+
+@dataclass
+class Mark:
+    """A ticked item: its note and the moment in the recording (seconds)."""
+
+    item_id: int
+    note: str = ""
+    moment_s: int | None = None
+
+
+def score_of(points: list[int]) -> int:
+    """100 less the deducted points, never below 0."""
+    return max(0, FULL_SCORE - sum(points))
+
+
+def sample_pick(call: Call, reviewer: User) -> SampledCall | None:
+    """The sample entry that took this call, if a published rule did."""
+    return db.session.scalar(select(SampledCall).where(SampledCall.call_id == call.id)
+                             .order_by(SampledCall.id).limit(1))
+
+
+def start(call: Call, reviewer: User, version: ScorecardVersion, reason: str,
+          now: datetime, calibration_id: int | None = None) -> Evaluation:
+    """A reviewer's draft for a call: sampled, calibration, or off sample with a reason."""
+    if reviewer.role != Role.QA:
+        raise NotYourTurnError
+    mine = db.session.scalar(select(Evaluation).where(
+        Evaluation.call_id == call.id, Evaluation.reviewer_id == reviewer.id,
+        Evaluation.calibration_id.is_(None) if calibration_id is None
+        else Evaluation.calibration_id == calibration_id))
+    if mine is not None:
+        return mine
+    pick = None if calibration_id else sample_pick(call, reviewer)
+    reason = reason.strip()
+    if pick is None and calibration_id is None and not reason:
+        raise RuleError("reason", _("This call was not taken by a published sampling rule: "
+                                    "say why you score it."))
+    evaluation = Evaluation(call_id=call.id, agent_id=call.agent_id, reviewer_id=reviewer.id,
+                            scorecard_version_id=version.id,
+                            sampled_call_id=pick.id if pick else None,
+                            calibration_id=calibration_id,
+                            off_sample_reason="" if pick or calibration_id else reason,
+                            status=EvaluationStatus.DRAFT, score=FULL_SCORE, created_at=now)
+    db.session.add(evaluation)
+    db.session.flush()
+    audit.record("evaluation.start", evaluation, actor=reviewer,
+                 after=audit.snapshot(evaluation, FIELDS))
+    return evaluation
+
+
+def save(evaluation: Evaluation, reviewer: User, marks: list[Mark], seen_version: int,
+         publish: bool, now: datetime) -> None:
+    """Replace the draft's deductions and total; publish it when asked."""
+    if evaluation.reviewer_id != reviewer.id:
+        raise NotYourTurnError
+    if evaluation.version != seen_version or evaluation.status != EvaluationStatus.DRAFT:
+        raise StaleError
+    items = {item.id: item for item in evaluation.scorecard_version.items}
+    for mark in marks:
+        if mark.item_id not in items:
+            raise RuleError("items", _("That deduction item is not on this scorecard."))
+        if mark.moment_s is not None and not 0 <= mark.moment_s <= evaluation.call.duration_s:
+            raise RuleError("items", _("The moment must fall within the call (0 to %(n)d s).",
+                                       n=evaluation.call.duration_s))
+    before = audit.snapshot(evaluation, FIELDS)
+    evaluation.deductions = [
+        Deduction(item_id=m.item_id, points=items[m.item_id].points, note=m.note.strip()[:500],
+                  moment_s=m.moment_s) for m in marks]
+    evaluation.score = score_of([items[m.item_id].points for m in marks])
+    if publish:
+        evaluation.status = EvaluationStatus.PUBLISHED
+        evaluation.published_at = now
+    audit.record("evaluation.publish" if publish else "evaluation.save", evaluation,
+                 actor=reviewer, before=before, after={
+                     **audit.snapshot(evaluation, FIELDS),
+                     "deductions": sorted(m.item_id for m in marks)})
+
+
+def confirm_read(evaluation: Evaluation, agent: User, now: datetime) -> None:
+    """The agent confirms having read a published evaluation of their call."""
+    if evaluation.agent_id != agent.id or evaluation.status != EvaluationStatus.PUBLISHED:
+        raise NotYourTurnError
+    if evaluation.read_at is not None:
+        return
+    evaluation.read_at = now
+    audit.record("evaluation.read", evaluation, actor=agent, after={"read_at": now})

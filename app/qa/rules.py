@@ -1,0 +1,295 @@
+"""Sampling rules: written as drafts, published a day ahead, then fixed; the daily draw.
+
+A published rule never changes. A new rule may follow it: from the follower's first day the
+old rule takes no more calls, and since the follower too is published at least a day before
+its first day, everybody knows in advance which rule takes which day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, or_, select
+
+from app import audit
+from app.extensions import db
+from app.qa import sampling
+from app.qa.models import (
+    Call,
+    RuleStatus,
+    SampledCall,
+    SampleDraw,
+    SamplingRule,
+    Scope,
+    sampling_rule_person,
+)
+from app.staff.models import Role, Status, User
+from app.staff.rules import rule as center_rule
+from app.staff.services import RuleError, StaleError
+from app.timeutil import center_tz
+
+FIELDS = ("name", "scope", "team_id", "weekdays", "first_day", "last_day", "window_start",
+          "window_end", "longer_than_s", "at_most_s", "direction", "nth_from", "nth_to",
+          "status", "follows_id")
+
+
+@dataclass
+class RuleData:
+    """What a reviewer writes in a rule."""
+
+    name: str
+    scope: str
+    team_id: int | None
+    people_ids: list[int]
+    weekdays: int
+    first_day: date
+    last_day: date | None
+    window_start: time | None
+    window_end: time | None
+    longer_than_s: int
+    at_most_s: int | None
+    direction: str
+    nth_from: int
+    nth_to: int
+
+
+def check(data: RuleData) -> None:
+    """The rule's own consistency, each problem beside its field."""
+    if data.scope == Scope.TEAM and not data.team_id:
+        raise RuleError("team_id", _("Choose the team the rule covers."))
+    if data.scope == Scope.PEOPLE and not data.people_ids:
+        raise RuleError("people", _("Choose at least one person."))
+    if not data.weekdays:
+        raise RuleError("weekdays", _("Choose at least one weekday."))
+    if data.last_day is not None and data.last_day < data.first_day:
+        raise RuleError("last_day", _("The last day cannot come before the first day."))
+    if data.window_start and data.window_end and data.window_end <= data.window_start:
+        raise RuleError("window_end", _("The window must end after it starts."))
+    if data.at_most_s is not None and data.at_most_s <= data.longer_than_s:
+        raise RuleError("at_most_s", _("The longest duration must be more than the shortest."))
+    if data.nth_to < data.nth_from:
+        raise RuleError("nth_to", _("The last call to take cannot come before the first."))
+
+
+def _apply(rule: SamplingRule, data: RuleData) -> None:
+    for name in FIELDS:
+        if hasattr(data, name):
+            setattr(rule, name, getattr(data, name))
+    rule.team_id = data.team_id if data.scope == Scope.TEAM else None
+    people = []
+    if data.scope == Scope.PEOPLE:
+        people = list(db.session.scalars(select(User).where(
+            User.id.in_(data.people_ids), User.role.in_([Role.AGENT, Role.LEAD]))))
+    rule.people = people
+
+
+def save_draft(rule: SamplingRule | None, data: RuleData, actor: User,
+               seen_version: int | None = None) -> SamplingRule:
+    """Create a draft, or change one that is not published yet."""
+    check(data)
+    if rule is None:
+        rule = SamplingRule(created_by_id=actor.id, status=RuleStatus.DRAFT)
+        db.session.add(rule)
+        before = None
+    else:
+        if rule.status != RuleStatus.DRAFT:
+            raise RuleError("name", _("A published rule cannot be changed; write a new rule "
+                                      "to follow it."))
+        if seen_version is not None and seen_version != rule.version:
+            raise StaleError
+        before = audit.snapshot(rule, FIELDS)
+    _apply(rule, data)
+    db.session.flush()
+    audit.record("sampling_rule.save", rule, actor=actor, before=before,
+                 after=audit.snapshot(rule, FIELDS))
+    return rule
+
+
+def earliest_first_day(now: datetime) -> date:
+    """The first day a rule published now may take calls on: a rule is published at least a
+    day (by default) before its first day, so a rule published today starts tomorrow."""
+    return now.astimezone(center_tz()).date() + timedelta(days=center_rule("rule_notice_days"))
+
+
+def publish(rule: SamplingRule, actor: User, now: datetime, seen_version: int) -> None:
+    """Publish a draft at least a day before its first day; from then on it is fixed."""
+    if rule.version != seen_version or rule.status != RuleStatus.DRAFT:
+        raise StaleError
+    earliest = earliest_first_day(now)
+    if rule.first_day < earliest:
+        raise RuleError("first_day", _(
+            "A sampling rule must be published at least %(n)d day(s) before its first day: "
+            "the earliest first day now is %(day)s.", n=center_rule("rule_notice_days"),
+            day=earliest.isoformat()))
+    before = audit.snapshot(rule, FIELDS)
+    rule.status = RuleStatus.PUBLISHED
+    rule.published_at = now
+    audit.record("sampling_rule.publish", rule, actor=actor, before=before,
+                 after=audit.snapshot(rule, FIELDS))
+
+
+def follower_data(rule: SamplingRule, now: datetime) -> RuleData:
+    """A draft to follow a published rule: the same terms, starting on the earliest day."""
+    return RuleData(rule.name, rule.scope, rule.team_id, [p.id for p in rule.people],
+                    rule.weekdays, max(rule.first_day, earliest_first_day(now)), rule.last_day,
+                    rule.window_start, rule.window_end, rule.longer_than_s, rule.at_most_s,
+                    rule.direction, rule.nth_from, rule.nth_to)
+
+
+def successor_start(rule: SamplingRule) -> date | None:
+    """The first day of the published rule that follows this one, if any."""
+    return db.session.scalar(select(SamplingRule.first_day).where(
+        SamplingRule.follows_id == rule.id, SamplingRule.status == RuleStatus.PUBLISHED)
+        .order_by(SamplingRule.first_day).limit(1))
+
+
+def terms(rule: SamplingRule) -> sampling.Terms:
+    """The rule's terms, ended the day before a published follower starts."""
+    found = sampling.Terms.of(rule)
+    follower = successor_start(rule)
+    if follower is not None:
+        end = follower - timedelta(days=1)
+        if found.last_day is None or end < found.last_day:
+            found = sampling.Terms(**{**found.__dict__, "last_day": end})
+    return found
+
+
+def covered(rule: SamplingRule):
+    """A select of the people whose calls the rule covers (agents and leads who take calls)."""
+    stmt = select(User).where(User.status != Status.LEFT,
+                              User.role.in_([Role.AGENT, Role.LEAD]))
+    if rule.scope == Scope.TEAM:
+        return stmt.where(User.team_id == rule.team_id)
+    if rule.scope == Scope.PEOPLE:
+        return stmt.where(User.id.in_(select(sampling_rule_person.c.user_id).where(
+            sampling_rule_person.c.rule_id == rule.id)))
+    return stmt.where(User.role == Role.AGENT)
+
+
+def rules_covering(user: User):
+    """A select of the published rules that cover this person."""
+    named = select(sampling_rule_person.c.rule_id).where(
+        sampling_rule_person.c.user_id == user.id)
+    ways = [and_(SamplingRule.scope == Scope.PEOPLE, SamplingRule.id.in_(named))]
+    if user.team_id is not None:
+        ways.append(and_(SamplingRule.scope == Scope.TEAM, SamplingRule.team_id == user.team_id))
+    if user.role == Role.AGENT:
+        ways.append(SamplingRule.scope == Scope.ALL)
+    return select(SamplingRule).where(SamplingRule.status == RuleStatus.PUBLISHED, or_(*ways))
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC moments the center's day starts and ends."""
+    start = datetime.combine(day, time(), center_tz()).astimezone(UTC)
+    return start, datetime.combine(day + timedelta(days=1), time(),
+                                   center_tz()).astimezone(UTC)
+
+
+def day_calls(agent_ids: list[int], day: date) -> dict[int, list[tuple[int, sampling.CallFact]]]:
+    """Each agent's calls of the day as (call id, facts), read in one query."""
+    start, end = day_bounds(day)
+    found: dict[int, list[tuple[int, sampling.CallFact]]] = {a: [] for a in agent_ids}
+    if not agent_ids:
+        return found
+    rows = db.session.execute(
+        select(Call.id, Call.agent_id, Call.serial_no, Call.started_at, Call.duration_s,
+               Call.direction)
+        .where(Call.started_at >= start, Call.started_at < end,
+               Call.agent_id.in_(agent_ids))
+    )
+    for call_id, agent_id, serial, started, duration, direction in rows:
+        found[agent_id].append((call_id, sampling.CallFact(serial, started, duration,
+                                                           direction)))
+    return found
+
+
+def reviewers() -> list[User]:
+    """The active QA reviewers the day's sample is shared among."""
+    return list(db.session.scalars(select(User).where(
+        User.role == Role.QA, User.status == Status.ACTIVE).order_by(User.id)))
+
+
+def draw(rule: SamplingRule, day: date, now: datetime) -> SampleDraw:
+    """The rule's sample for a day, drawn once and kept; shared out evenly among reviewers."""
+    existing = db.session.scalar(select(SampleDraw).where(SampleDraw.rule_id == rule.id,
+                                                          SampleDraw.day == day))
+    if existing is not None:
+        return existing
+    if rule.status != RuleStatus.PUBLISHED:
+        raise RuleError("rule", _("Only a published rule draws a sample."))
+    found = draw_picks(rule, day)
+    made = SampleDraw(rule_id=rule.id, day=day, drawn_at=now)
+    db.session.add(made)
+    team = reviewers()
+    for n, (agent, call_id, position) in enumerate(found):
+        made.picks.append(SampledCall(call_id=call_id, agent_id=agent.id, position=position,
+                                      reviewer_id=team[n % len(team)].id if team else None))
+    db.session.flush()
+    audit.record("sample.draw", made, object_type="sample_draw", after={
+        "rule_id": rule.id, "day": day, "calls": len(found)})
+    return made
+
+
+def draw_picks(rule: SamplingRule, day: date) -> list[tuple[User, int, int]]:
+    """(agent, call id, position among the qualifying calls) the rule takes on the day, by
+    employee no. and position: the pure function applied to the log as it is now."""
+    rule_terms = terms(rule)
+    if not rule_terms.applies_on(day):
+        return []
+    agents = list(db.session.scalars(covered(rule).order_by(User.employee_no)))
+    log = day_calls([a.id for a in agents], day)
+    tz = center_tz()
+    picks = []
+    for agent in agents:
+        ids = {facts.serial_no: call_id for call_id, facts in log[agent.id]}
+        for verdict in sampling.explain(rule_terms, day, [f for _i, f in log[agent.id]], tz):
+            if verdict.taken:
+                picks.append((agent, ids[verdict.call.serial_no], verdict.position))
+    return picks
+
+
+@dataclass
+class Explanation:
+    """Why these calls: the agent's day as the rule sees it, and what came in late."""
+
+    rule: SamplingRule
+    day: date
+    verdicts: list[sampling.Verdict]
+    call_ids: dict[str, int]
+    drawn: SampleDraw | None
+    drawn_serials: list[str]
+    late_serials: list[str]  # calls of the day that reached the log after the draw
+
+    @property
+    def now_serials(self) -> list[str]:
+        """What the rule takes from the log as it is now."""
+        return [v.call.serial_no for v in self.verdicts if v.taken]
+
+    @property
+    def changed(self) -> bool:
+        """Whether the late calls would change the sample."""
+        return self.drawn is not None and self.now_serials != self.drawn_serials
+
+
+def explain(rule: SamplingRule, agent: User, day: date) -> Explanation:
+    """Every call of the agent that day in order, which the rule took, and why."""
+    log = day_calls([agent.id], day)[agent.id]
+    verdicts = sampling.explain(terms(rule), day, [f for _i, f in log], center_tz())
+    call_ids = {facts.serial_no: call_id for call_id, facts in log}
+    drawn = db.session.scalar(select(SampleDraw).where(SampleDraw.rule_id == rule.id,
+                                                       SampleDraw.day == day))
+    drawn_serials, late = [], []
+    if drawn is not None:
+        drawn_serials = list(db.session.scalars(
+            select(Call.serial_no).join(SampledCall, SampledCall.call_id == Call.id)
+            .where(SampledCall.draw_id == drawn.id, SampledCall.agent_id == agent.id)
+            .order_by(SampledCall.position)))
+        start, end = day_bounds(day)
+        late = list(db.session.scalars(
+            select(Call.serial_no).where(Call.agent_id == agent.id, Call.started_at >= start,
+                                         Call.started_at < end,
+                                         Call.imported_at > drawn.drawn_at)
+            .order_by(Call.started_at)))
+    return Explanation(rule, day, verdicts, call_ids, drawn, drawn_serials, late)
