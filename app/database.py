@@ -18,6 +18,16 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 QUEUE_WAIT_SECONDS = 10.0  # as long as SQLite's own busy_timeout; past it, SQLite decides
 
 
+def lock_for_change(model) -> dict | None:
+    """`with_for_update` for a loader: lock the row it reads (SELECT ... FOR UPDATE OF, on
+    PostgreSQL) in a request that may change it, so two people deciding at once take turns
+    and the second sees the first's decision (and gets a 409) instead of acting on what it
+    read before. SQLite needs nothing: its write transactions already take turns."""
+    if has_request_context() and request.method not in READ_METHODS:
+        return {"of": model}
+    return None
+
+
 def _sqlite_connect(dbapi_connection, _record) -> None:
     # Let SQLAlchemy's begin event issue BEGIN itself (pysqlite would otherwise defer it).
     dbapi_connection.isolation_level = None

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import HiddenField
 
+from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.staff import away, policy
@@ -71,7 +72,7 @@ def elapsed(minutes: float) -> str:
 
 def load_away(away_id: int) -> AwayRequest:
     """The request, or 404 when missing or outside the viewer's scope."""
-    item = db.session.get(AwayRequest, away_id)
+    item = db.session.get(AwayRequest, away_id, with_for_update=lock_for_change(AwayRequest))
     if item is None or not policy.can_see_away(current_user, item):
         abort(404)
     return item

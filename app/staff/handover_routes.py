@@ -22,6 +22,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.pagination import paginate
@@ -125,7 +126,7 @@ def _version(form) -> int:
 
 def load_handover(handover_id: int) -> Handover:
     """The handover, or 404 when missing or outside the viewer's scope."""
-    handover = db.session.get(Handover, handover_id)
+    handover = db.session.get(Handover, handover_id, with_for_update=lock_for_change(Handover))
     if handover is None or not policy.can_see_handover(current_user, handover):
         abort(404)
     return handover

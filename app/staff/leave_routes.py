@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.pagination import paginate
@@ -80,7 +81,8 @@ class WithdrawForm(FlaskForm):
 
 def load_leave(leave_id: int) -> LeaveRequest:
     """The request, or 404 when missing or outside the viewer's scope."""
-    item = db.session.get(LeaveRequest, leave_id, options=[joinedload(LeaveRequest.user)])
+    item = db.session.get(LeaveRequest, leave_id, options=[joinedload(LeaveRequest.user)],
+                          with_for_update=lock_for_change(LeaveRequest))
     if item is None or not policy.can_see_leave(current_user, item):
         abort(404)
     return item

@@ -18,6 +18,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.pagination import paginate
@@ -124,7 +125,7 @@ def _version(form) -> int:
 
 def load_swap(swap_id: int) -> ShiftSwap:
     """The swap, or 404 when missing or outside the viewer's scope."""
-    swap = db.session.get(ShiftSwap, swap_id)
+    swap = db.session.get(ShiftSwap, swap_id, with_for_update=lock_for_change(ShiftSwap))
     if swap is None or not policy.can_see_swap(current_user, swap):
         abort(404)
     return swap
