@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.auth.routes import bp as auth_bp
     from app.main.routes import bp as main_bp
     from app.qa.api import bp as qa_api_bp
+    from app.qa.routes import bp as qa_bp
 
     # The time views live in their own modules and register on the staff blueprint.
     from app.staff import (  # noqa: F401
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(qa_api_bp)
+    app.register_blueprint(qa_bp)
     return app
 
 

@@ -16,8 +16,35 @@ SUPERVISOR = frozenset({Role.SUPERVISOR})
 LEADS = frozenset({Role.LEAD, Role.SUPERVISOR})
 ON_THE_FLOOR = frozenset({Role.AGENT, Role.LEAD})
 AGENTS = frozenset({Role.AGENT})
+QA = frozenset({Role.QA})
+QUALITY_VIEWERS = frozenset({Role.QA, Role.LEAD, Role.SUPERVISOR})
 
 ACCESS: dict[str, frozenset] = {
+    # Quality: objects are filtered further by app/qa/policy.py (an agent sees their own).
+    "qa.list_calls": SIGNED_IN,
+    "qa.show_call": SIGNED_IN,
+    "qa.list_rules": SIGNED_IN,
+    "qa.show_rule": SIGNED_IN,
+    "qa.why_sampled": SIGNED_IN,
+    "qa.new_rule": QA,
+    "qa.edit_rule": QA,
+    "qa.publish_rule": QA,
+    "qa.queue": QA,
+    "qa.draw_sample": QA,
+    "qa.start_evaluation": QA,
+    "qa.show_evaluation": SIGNED_IN,
+    "qa.save_evaluation": QA,
+    "qa.evaluation_total": QA,
+    "qa.confirm_read": ON_THE_FLOOR,
+    "qa.list_evaluations": SIGNED_IN,
+    "qa.list_scorecards": QUALITY_VIEWERS,
+    "qa.show_scorecard": QUALITY_VIEWERS,
+    "qa.add_category": SUPERVISOR,
+    "qa.add_item": SUPERVISOR,
+    "qa.change_item": SUPERVISOR,
+    "qa.remove_item": SUPERVISOR,
+    "qa.list_tokens": SUPERVISOR,
+    "qa.revoke_token": SUPERVISOR,
     "static": PUBLIC,
     "main.health": PUBLIC,
     "main.set_language": PUBLIC,

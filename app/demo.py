@@ -8,7 +8,7 @@ from app.auth.services import hash_password
 from app.extensions import db
 from app.staff.models import Grade, GradeChange, Role, Status, Team, User
 from app.staff.services import RuleError
-from app.timeutil import center_today
+from app.timeutil import center_today, utcnow
 
 DEMO_PASSWORD = "callfloor-demo"  # noqa: S105 — documented demo password, demo command only
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾"
@@ -91,9 +91,15 @@ def load_demo(seed: int = 2026) -> str:
     db.session.commit()
     counts = load_time_demo(boss, teams, rng)
     db.session.commit()
+    from app.qa.demo import load_quality_demo
+
+    quality = load_quality_demo(boss, rng)
+    db.session.commit()
     return ("1 supervisor, 3 teams with leads, 2 QA reviewers, 30 agents; "
             f"{counts['shifts']} shifts, {counts['leave']} leave requests, "
-            f"{counts['swaps']} shift swaps, {counts['handovers']} handovers")
+            f"{counts['swaps']} shift swaps, {counts['handovers']} handovers; "
+            f"{quality['calls']} calls, {quality['draws']} daily samples, "
+            f"{quality['evaluations']} evaluations")
 
 
 SHIFT_TIMES = [("早班", time(8), time(17)), ("中班", time(12), time(21)),
@@ -127,7 +133,7 @@ def load_time_demo(boss: User, teams: list[Team], rng: random.Random) -> dict[st
 
     def ask_leave(person, kind, days_ahead, reason):
         shift = upcoming(person, days_ahead)
-        asked = shift.starts_at - timedelta(days=2)
+        asked = utcnow() - timedelta(hours=8)  # in the past; the shift is days ahead
         request = leave.ask(person, kind, shift.starts_at, shift.ends_at, reason, asked)
         return request, asked
 
@@ -201,7 +207,7 @@ def _swappable(requester: User, counterpart: User, since):
 
     for mine in schedule.my_shifts(requester, since, limit=8):
         for theirs in schedule.my_shifts(counterpart, since, limit=8):
-            when = min(mine.starts_at, theirs.starts_at) - timedelta(days=3)
+            when = utcnow() - timedelta(hours=8)  # in the past; both shifts are days ahead
             try:
                 swaps.check_swap(requester, mine, theirs, when)
             except RuleError:

@@ -14,7 +14,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -219,6 +219,59 @@ def roster_batch(world: World):
     return _add(roster.store("roster.csv", rows, world.user("supervisor")))
 
 
+def agent_call(world: World):
+    """A call of the agent, taken by a published rule of the QA reviewer."""
+    from app.qa.models import Call, SampledCall, SampleDraw
+
+    call = _add(Call(serial_no="W-0001", agent_id=world.ids["agent"], started_at=_at(3),
+                     duration_s=300, direction="in", customer_number="13800138000"))
+    rule = world.once("rule", published_rule)
+    draw = _add(SampleDraw(rule_id=rule.id, day=DAY, drawn_at=_at(20)))
+    _add(SampledCall(draw_id=draw.id, call_id=call.id, agent_id=world.ids["agent"], position=1,
+                     reviewer_id=world.ids["qa"]))
+    return call
+
+
+def published_rule(world: World):
+    """A rule of the QA reviewer covering every agent, published before its first day."""
+    from app.qa.models import SamplingRule
+
+    return _add(SamplingRule(name="每人第1通", scope="all", first_day=DAY, status="published",
+                             published_at=_at(0) - timedelta(days=2),
+                             created_by_id=world.ids["qa"]))
+
+
+def scorecard(world: World):
+    """A scorecard with one category and one deduction item."""
+    from app.qa.models import Scorecard, ScorecardCategory, ScorecardItem, ScorecardVersion
+
+    card = _add(Scorecard(name="通用质检表"))
+    version = _add(ScorecardVersion(scorecard_id=card.id, number=1))
+    category = _add(ScorecardCategory(scorecard_version_id=version.id, name="服务态度"))
+    _add(ScorecardItem(category_id=category.id, name="语气生硬", points=5))
+    return card
+
+
+def draft_evaluation(world: World):
+    """The QA reviewer's draft evaluation of the agent's sampled call."""
+    from app.qa.models import Evaluation, SampledCall
+
+    call = world.once("call", agent_call)
+    card = world.once("scorecard", scorecard)
+    pick = db.session.scalar(select(SampledCall).where(SampledCall.call_id == call.id))
+    return _add(Evaluation(call_id=call.id, agent_id=call.agent_id, reviewer_id=world.ids["qa"],
+                           scorecard_version_id=card.versions[0].id, sampled_call_id=pick.id))
+
+
+def api_token(world: World):
+    """A token for the telephony system."""
+    from app.qa import tokens
+
+    token, _plain = tokens.create("电话系统", world.user("supervisor"), _at(0))
+    db.session.flush()
+    return token
+
+
 # Route argument name -> its value in the world. A route with an argument missing here fails
 # every test that builds its URL, with a message saying so.
 ARGUMENTS: dict[str, Callable[[World], object]] = {
@@ -232,6 +285,13 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     "item_id": lambda world: world.once("handover", open_handover).items[0].id,
     "away_id": lambda world: world.once("away", away_request).id,
     "filename": lambda _world: "app.css",
+    "call_id": lambda world: world.once("call", agent_call).id,
+    "rule_id": lambda world: world.once("rule", published_rule).id,
+    "evaluation_id": lambda world: world.once("evaluation", draft_evaluation).id,
+    "scorecard_id": lambda world: world.once("scorecard", scorecard).id,
+    "scorecard_item_id": lambda world: world.once("scorecard", scorecard).versions[0]
+    .categories[0].items[0].id,
+    "token_id": lambda world: world.once("token", api_token).id,
 }
 # Where one name means another kind of object on some routes: (endpoint, name) -> value.
 ENDPOINT_ARGUMENTS: dict[tuple[str, str], Callable[[World], object]] = {

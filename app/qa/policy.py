@@ -1,0 +1,70 @@
+"""Who may see which calls, evaluations and rules. Each `can_see_*` has a `visible_*` twin
+that says the same in SQL, so a list and its detail page cannot disagree."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, false, or_, select
+
+from app.qa.models import Evaluation, EvaluationStatus, RuleStatus, SamplingRule
+from app.staff.models import Role, Team, User
+from app.staff.policy import is_supervisor, leads_team
+
+
+def _led(viewer) -> Select:
+    if viewer.role != Role.LEAD:
+        return select(Team.id).where(false())
+    return select(Team.id).where(Team.lead_id == viewer.id)
+
+
+def sees_agent(viewer, agent: User | None) -> bool:
+    """Calls, evaluations and the sampling of an agent: the agent, their lead, QA reviewers
+    and supervisors."""
+    if agent is None or not viewer.is_authenticated:
+        return False
+    return (is_supervisor(viewer) or viewer.role == Role.QA or agent.id == viewer.id
+            or leads_team(viewer, agent.team_id))
+
+
+def visible_agents(viewer, column) -> object:
+    """An SQL condition on an agent id column matching `sees_agent`."""
+    if is_supervisor(viewer) or viewer.role == Role.QA:
+        return column.is_not(None)
+    team_members = select(User.id).where(User.team_id.in_(_led(viewer)))
+    return or_(column == viewer.id, column.in_(team_members))
+
+
+def can_see_call(viewer, call) -> bool:
+    """A call is seen by whoever sees its agent."""
+    return call is not None and sees_agent(viewer, call.agent)
+
+
+def can_see_evaluation(viewer, evaluation: Evaluation | None) -> bool:
+    """Reviewers and supervisors see every evaluation; the agent and their lead see published
+    ones that count (never calibration scores)."""
+    if evaluation is None or not viewer.is_authenticated:
+        return False
+    if is_supervisor(viewer) or viewer.role == Role.QA:
+        return True
+    return (evaluation.status == EvaluationStatus.PUBLISHED and evaluation.calibration_id is None
+            and sees_agent(viewer, evaluation.agent))
+
+
+def visible_evaluations(viewer, stmt: Select) -> Select:
+    """Restrict a select of evaluations the way can_see_evaluation does."""
+    if is_supervisor(viewer) or viewer.role == Role.QA:
+        return stmt
+    return stmt.where(Evaluation.status == EvaluationStatus.PUBLISHED,
+                      Evaluation.calibration_id.is_(None),
+                      visible_agents(viewer, Evaluation.agent_id))
+
+
+def can_see_rule(viewer, rule: SamplingRule | None, covering_ids: set[int] | None = None) -> bool:
+    """Reviewers and supervisors see every rule, leads every published one; agents the
+    published rules that cover them."""
+    if rule is None or not viewer.is_authenticated:
+        return False
+    if is_supervisor(viewer) or viewer.role == Role.QA:
+        return True
+    if rule.status != RuleStatus.PUBLISHED:
+        return False
+    return viewer.role == Role.LEAD or (covering_ids is not None and rule.id in covering_ids)

@@ -1,0 +1,652 @@
+"""Quality pages: the call log, sampling rules, the QA queue, evaluations, scorecards, tokens."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, flash, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.database import lock_for_change
+from app.extensions import db
+from app.htmx import render, see_other, trigger
+from app.pagination import paginate
+from app.qa import evaluations, policy, rules, sampling, scorecards, tokens
+from app.qa.forms import (
+    CategoryForm,
+    ItemForm,
+    RuleForm,
+    ScorecardForm,
+    StartForm,
+    TokenForm,
+    VersionForm,
+)
+from app.qa.models import (
+    ApiToken,
+    Call,
+    Evaluation,
+    EvaluationStatus,
+    RuleStatus,
+    SampledCall,
+    SampleDraw,
+    SamplingRule,
+    Scope,
+    Scorecard,
+    ScorecardItem,
+    ScorecardVersion,
+)
+from app.staff.forms import choices
+from app.staff.models import Role, Status, Team, User
+from app.staff.services import RuleError
+from app.timeutil import center_today, utcnow
+from app.web import row_id
+
+bp = Blueprint("qa", __name__)
+
+REFUSALS = {
+    sampling.BEFORE_WINDOW: _l("started before the time window"),
+    sampling.AFTER_WINDOW: _l("started after the time window"),
+    sampling.TOO_SHORT: _l("too short"),
+    sampling.TOO_LONG: _l("too long"),
+    sampling.WRONG_DIRECTION: _l("other direction"),
+}
+SCOPE_LABELS = {Scope.ALL: _l("All agents"), Scope.TEAM: _l("One team"),
+                Scope.PEOPLE: _l("Named people")}
+RULE_STATUS = {RuleStatus.DRAFT: _l("Draft"), RuleStatus.PUBLISHED: _l("Published")}
+EVALUATION_STATUS = {EvaluationStatus.DRAFT: _l("Draft"),
+                     EvaluationStatus.PUBLISHED: _l("Published")}
+
+
+def _version(form) -> int:
+    try:
+        return int(form.version.data or 0)
+    except (TypeError, ValueError):
+        return -1
+
+
+def _day_arg(name: str = "day") -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+# --- the call log ---------------------------------------------------------------------------
+
+
+def load_call(call_id: int) -> Call:
+    """The call, or 404 when missing or outside the viewer's scope."""
+    call = db.session.get(Call, call_id, options=[joinedload(Call.agent)])
+    if call is None or not policy.can_see_call(current_user, call):
+        abort(404)
+    return call
+
+
+@bp.route("/calls")
+def list_calls():
+    """Calls of the agents the viewer may see, newest first, by day and person."""
+    day = _day_arg()
+    q = request.args.get("q", "").strip()[:50]
+    stmt = (select(Call).join(User, Call.agent_id == User.id)
+            .where(policy.visible_agents(current_user, Call.agent_id))
+            .options(joinedload(Call.agent)))
+    if day:
+        start, end = rules.day_bounds(day)
+        stmt = stmt.where(Call.started_at >= start, Call.started_at < end)
+    if q:
+        stmt = stmt.where((User.employee_no == q) | User.name.contains(q) | (Call.serial_no == q))
+    page = paginate(stmt.order_by(Call.started_at.desc(), Call.id.desc()))
+    args = {k: v for k, v in {"day": day.isoformat() if day else "", "q": q}.items() if v}
+    return render("qa/list_calls.html", block="results", page=page, day=day, q=q, args=args)
+
+
+@bp.route("/calls/<int:call_id>")
+def show_call(call_id: int):
+    """One call: its facts, the recording, why it was sampled, and its evaluations."""
+    call = load_call(call_id)
+    picks = db.session.scalars(select(SampledCall).where(SampledCall.call_id == call.id)
+                               .options(joinedload(SampledCall.draw).joinedload(SampleDraw.rule),
+                                        joinedload(SampledCall.reviewer))).all()
+    shown = db.session.scalars(policy.visible_evaluations(current_user, select(Evaluation).where(
+        Evaluation.call_id == call.id)).options(joinedload(Evaluation.reviewer))
+        .order_by(Evaluation.id)).all()
+    mine = next((e for e in shown if e.reviewer_id == current_user.id
+                 and e.calibration_id is None), None)
+    return render("qa/show_call.html", call=call, picks=picks, evaluations=shown, mine=mine,
+                  start_form=StartForm(), statuses=EVALUATION_STATUS,
+                  can_score=current_user.role == Role.QA)
+
+
+# --- sampling rules -------------------------------------------------------------------------
+
+
+def _covering_ids() -> set[int]:
+    return set(db.session.scalars(rules.rules_covering(current_user).with_only_columns(
+        SamplingRule.id)))
+
+
+def load_rule(rule_id: int) -> SamplingRule:
+    """The rule, or 404 when missing or not for the viewer's eyes."""
+    rule = db.session.get(SamplingRule, rule_id, with_for_update=lock_for_change(SamplingRule))
+    covering = _covering_ids() if current_user.role in (Role.AGENT, Role.LEAD) else None
+    if rule is None or not policy.can_see_rule(current_user, rule, covering):
+        abort(404)
+    return rule
+
+
+@bp.route("/sampling-rules")
+def list_rules():
+    """The sampling rules: all of them for reviewers, the published ones that apply for
+    everyone else."""
+    stmt = select(SamplingRule).options(selectinload(SamplingRule.team),
+                                        selectinload(SamplingRule.people))
+    if current_user.role == Role.AGENT:
+        stmt = rules.rules_covering(current_user).options(selectinload(SamplingRule.team))
+    elif current_user.role == Role.LEAD:
+        stmt = stmt.where(SamplingRule.status == RuleStatus.PUBLISHED)
+    page = paginate(stmt.order_by(SamplingRule.first_day.desc(), SamplingRule.id.desc()))
+    return render("qa/list_rules.html", page=page, scopes=SCOPE_LABELS, statuses=RULE_STATUS,
+                  describe=describe_rule)
+
+
+def describe_rule(rule: SamplingRule) -> str:
+    """The rule in one sentence, the way it would be said aloud."""
+    parts = []
+    if rule.scope == Scope.ALL:
+        parts.append(_("all agents"))
+    elif rule.scope == Scope.TEAM:
+        parts.append(rule.team.name if rule.team else "")
+    else:
+        parts.append("、".join(p.name for p in rule.people))
+    if rule.window_start:
+        parts.append(_("calls from %(time)s", time=rule.window_start.strftime("%H:%M")))
+    if rule.window_end:
+        parts.append(_("before %(time)s", time=rule.window_end.strftime("%H:%M")))
+    if rule.longer_than_s:
+        parts.append(_("longer than %(n)d s", n=rule.longer_than_s))
+    if rule.at_most_s:
+        parts.append(_("at most %(n)d s", n=rule.at_most_s))
+    if rule.direction != "any":
+        parts.append(_("incoming") if rule.direction == "in" else _("outgoing"))
+    if rule.nth_from == rule.nth_to:
+        parts.append(_("the qualifying call no. %(n)d of the day", n=rule.nth_from))
+    else:
+        parts.append(_("qualifying calls no. %(a)d to %(b)d of the day", a=rule.nth_from,
+                       b=rule.nth_to))
+    return _(", ").join(p for p in parts if p)
+
+
+def _rule_form_choices(form: RuleForm) -> None:
+    teams = db.session.scalars(select(Team).order_by(Team.name)).all()
+    form.team_id.choices = choices([(0, "—"), *((t.id, t.name) for t in teams)])
+    people = db.session.scalars(select(User).where(
+        User.role.in_([Role.AGENT, Role.LEAD]), User.status != Status.LEFT)
+        .order_by(User.employee_no)).all()
+    form.people.choices = choices((p.id, f"{p.employee_no} {p.name}") for p in people)
+
+
+def _rule_data(form: RuleForm) -> rules.RuleData:
+    weekdays = sum(1 << d for d in form.weekdays.data or [] if 0 <= d <= 6)
+    return rules.RuleData(
+        name=form.name.data.strip(), scope=form.scope.data, team_id=form.team_id.data or None,
+        people_ids=list(form.people.data or []), weekdays=weekdays,
+        first_day=form.first_day.data, last_day=form.last_day.data,
+        window_start=form.window_start.data, window_end=form.window_end.data,
+        longer_than_s=form.longer_than_s.data or 0, at_most_s=form.at_most_s.data,
+        direction=form.direction.data, nth_from=form.nth_from.data, nth_to=form.nth_to.data)
+
+
+def _blame(form, error: RuleError) -> None:
+    target = getattr(form, error.field, None)
+    if target is None or not hasattr(target, "errors"):
+        form.form_errors.append(error.message)
+    else:
+        target.errors = [*target.errors, error.message]
+
+
+@bp.route("/sampling-rules/new", methods=["GET", "POST"])
+def new_rule():
+    """Write a draft rule (or a follower of a published one: ?follows=<id>)."""
+    form = RuleForm()
+    _rule_form_choices(form)
+    follows = request.args.get("follows", type=row_id)
+    previous = db.session.get(SamplingRule, follows) if follows else None
+    if previous is not None and previous.status != RuleStatus.PUBLISHED:
+        previous = None
+    if request.method == "GET":
+        earliest = rules.earliest_first_day(utcnow())
+        if previous is not None:
+            data = rules.follower_data(previous, utcnow())
+            form.process(data=dict(data.__dict__, people=data.people_ids, team_id=data.team_id
+                                   or 0, weekdays=[d for d in range(7) if data.weekdays >> d & 1]))
+        else:
+            form.first_day.data = earliest
+    if form.validate_on_submit():
+        try:
+            rule = rules.save_draft(None, _rule_data(form), current_user)
+        except RuleError as error:
+            _blame(form, error)
+        else:
+            rule.follows_id = previous.id if previous is not None else None
+            db.session.commit()
+            flash(_("The rule is saved as a draft. Publish it when it is right."), "success")
+            return see_other(url_for("qa.show_rule", rule_id=rule.id))
+    return render("qa/rule_form.html", block="form", form=form, rule=None, previous=previous,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/sampling-rules/<int:rule_id>/edit", methods=["GET", "POST"])
+def edit_rule(rule_id: int):
+    """Change a draft; a published rule is fixed."""
+    rule = load_rule(rule_id)
+    if rule.status != RuleStatus.DRAFT:
+        abort(409)
+    form = RuleForm(obj=rule) if request.method == "GET" else RuleForm()
+    _rule_form_choices(form)
+    if request.method == "GET":
+        form.team_id.data = rule.team_id or 0
+        form.people.data = [p.id for p in rule.people]
+        form.weekdays.data = [d for d in range(7) if rule.weekdays >> d & 1]
+        form.version.data = rule.version
+    if form.validate_on_submit():
+        try:
+            rules.save_draft(rule, _rule_data(form), current_user, _version(form))
+        except RuleError as error:
+            _blame(form, error)
+        else:
+            db.session.commit()
+            flash(_("The draft is saved."), "success")
+            return see_other(url_for("qa.show_rule", rule_id=rule.id))
+    return render("qa/rule_form.html", block="form", form=form, rule=rule, previous=None,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/sampling-rules/<int:rule_id>")
+def show_rule(rule_id: int):
+    """One rule: its terms in words, when it was published, who it covers."""
+    rule = load_rule(rule_id)
+    follower = db.session.scalar(select(SamplingRule).where(SamplingRule.follows_id == rule.id)
+                                 .order_by(SamplingRule.id.desc()).limit(1))
+    terms = rules.terms(rule)
+    return render("qa/show_rule.html", rule=rule, describe=describe_rule, scopes=SCOPE_LABELS,
+                  statuses=RULE_STATUS, follower=follower, terms=terms,
+                  weekdays=[d for d in range(7) if rule.weekdays >> d & 1],
+                  earliest=rules.earliest_first_day(utcnow()), form=VersionForm(),
+                  error="", can_write=current_user.role == Role.QA)
+
+
+@bp.route("/sampling-rules/<int:rule_id>/publish", methods=["POST"])
+def publish_rule(rule_id: int):
+    """Publish a draft at least a day before its first day; then it can never change."""
+    rule = load_rule(rule_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        rules.publish(rule, current_user, utcnow(), _version(form))
+    except RuleError as error:
+        db.session.rollback()
+        rule = load_rule(rule_id)
+        return render("qa/show_rule.html", rule=rule, describe=describe_rule,
+                      scopes=SCOPE_LABELS, statuses=RULE_STATUS, follower=None,
+                      terms=rules.terms(rule),
+                      weekdays=[d for d in range(7) if rule.weekdays >> d & 1],
+                      earliest=rules.earliest_first_day(utcnow()), form=form,
+                      error=error.message, can_write=True, status=422)
+    db.session.commit()
+    flash(_("The rule is published. Leads and the agents it covers can read it now."),
+          "success")
+    return see_other(url_for("qa.show_rule", rule_id=rule.id))
+
+
+@bp.route("/sampling-rules/<int:rule_id>/why")
+def why_sampled(rule_id: int):
+    """Why these calls: the agent's qualifying calls that day in order, and which the rule
+    took and why (?agent=<id>&day=YYYY-MM-DD)."""
+    rule = load_rule(rule_id)
+    agent = db.session.get(User, request.args.get("agent", type=row_id) or 0)
+    day = _day_arg()
+    if agent is None or day is None or not policy.sees_agent(current_user, agent):
+        abort(404)
+    found = rules.explain(rule, agent, day)
+    return render("qa/why_sampled.html", rule=rule, agent=agent, day=day, found=found,
+                  refusals=REFUSALS, describe=describe_rule,
+                  applies=rules.terms(rule).applies_on(day))
+
+
+# --- the QA queue and evaluations ------------------------------------------------------------
+
+
+def _published_rules_on(day: date) -> list[SamplingRule]:
+    found = db.session.scalars(select(SamplingRule).where(
+        SamplingRule.status == RuleStatus.PUBLISHED, SamplingRule.first_day <= day)
+        .order_by(SamplingRule.id)).all()
+    return [r for r in found if rules.terms(r).applies_on(day)]
+
+
+@bp.route("/qa/queue")
+def queue():
+    """The reviewer's share of a day's sample (today unless ?day=), with progress."""
+    day = _day_arg() or center_today()
+    applying = _published_rules_on(day)
+    drawn = db.session.scalars(select(SampleDraw).where(SampleDraw.day == day)).all()
+    undrawn = [r for r in applying if r.id not in {d.rule_id for d in drawn}]
+    picks = db.session.scalars(
+        select(SampledCall).join(SampleDraw, SampledCall.draw_id == SampleDraw.id)
+        .where(SampleDraw.day == day, SampledCall.reviewer_id == current_user.id)
+        .options(joinedload(SampledCall.call), joinedload(SampledCall.agent),
+                 joinedload(SampledCall.draw).joinedload(SampleDraw.rule))
+        .order_by(SampledCall.id)).all()
+    done = {e.call_id: e for e in db.session.scalars(select(Evaluation).where(
+        Evaluation.reviewer_id == current_user.id, Evaluation.calibration_id.is_(None),
+        Evaluation.call_id.in_([p.call_id for p in picks])))}
+    published = sum(1 for e in done.values() if e.status == EvaluationStatus.PUBLISHED)
+    return render("qa/queue.html", day=day, picks=picks, done=done, published=published,
+                  undrawn=undrawn, applying=applying, form=VersionForm(),
+                  prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
+                  today=center_today(), statuses=EVALUATION_STATUS)
+
+
+@bp.route("/qa/queue/draw", methods=["POST"])
+def draw_sample():
+    """Draw the day's sample for every published rule that applies and has not drawn yet."""
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    day = _day_arg() or center_today()
+    if day > center_today():
+        abort(422)
+    for rule in _published_rules_on(day):
+        rules.draw(rule, day, utcnow())
+    db.session.commit()
+    flash(_("The sample for %(day)s is drawn.", day=day.isoformat()), "success")
+    return see_other(url_for("qa.queue", day=day.isoformat()))
+
+
+def _current_version() -> ScorecardVersion | None:
+    card = db.session.scalar(select(Scorecard).order_by(Scorecard.id).limit(1))
+    return scorecards.latest(card) if card else None
+
+
+@bp.route("/calls/<int:call_id>/evaluate", methods=["POST"])
+def start_evaluation(call_id: int):
+    """Open (or go back to) my evaluation of a call."""
+    call = load_call(call_id)
+    form = StartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    version = _current_version()
+    if version is None or not version.items:
+        flash(_("There is no scorecard with deduction items yet."), "error")
+        return see_other(url_for("qa.show_call", call_id=call.id))
+    try:
+        evaluation = evaluations.start(call, current_user, version, form.reason.data or "",
+                                       utcnow())
+    except RuleError as error:
+        form.reason.errors = [error.message]
+        return render("qa/show_call.html", call=call, picks=[], evaluations=[], mine=None,
+                      start_form=form, statuses=EVALUATION_STATUS, can_score=True, status=422)
+    db.session.commit()
+    return see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id))
+
+
+def load_evaluation(evaluation_id: int) -> Evaluation:
+    """The evaluation, or 404 when missing or not for the viewer's eyes."""
+    evaluation = db.session.get(Evaluation, evaluation_id,
+                                with_for_update=lock_for_change(Evaluation))
+    if evaluation is None or not policy.can_see_evaluation(current_user, evaluation):
+        abort(404)
+    return evaluation
+
+
+def _marks() -> list[evaluations.Mark]:
+    marks = []
+    for value in request.form.getlist("item"):
+        try:
+            item_id = int(value)
+        except ValueError:
+            continue
+        moment = request.form.get(f"moment-{item_id}", "").strip()
+        marks.append(evaluations.Mark(
+            item_id, request.form.get(f"note-{item_id}", "")[:500],
+            int(moment) if moment.isdigit() and len(moment) < 7 else None))
+    return marks
+
+
+def _evaluation_page(evaluation: Evaluation, error: str = "", status: int = 200,
+                     marks: list[evaluations.Mark] | None = None):
+    ticked = {d.item_id: d for d in evaluation.deductions} if marks is None else {
+        m.item_id: m for m in marks}
+    editable = (evaluation.status == EvaluationStatus.DRAFT
+                and evaluation.reviewer_id == current_user.id)
+    total = evaluations.score_of([i.points for i in evaluation.scorecard_version.items
+                                  if i.id in ticked])
+    return render("qa/evaluation.html", evaluation=evaluation, ticked=ticked, editable=editable,
+                  total=total, error=error, status=status, form=VersionForm(),
+                  statuses=EVALUATION_STATUS,
+                  can_confirm=(evaluation.agent_id == current_user.id
+                               and evaluation.status == EvaluationStatus.PUBLISHED
+                               and evaluation.read_at is None))
+
+
+@bp.route("/evaluations/<int:evaluation_id>")
+def show_evaluation(evaluation_id: int):
+    """The evaluation: the scorecard with the ticked items (a form while it is a draft)."""
+    return _evaluation_page(load_evaluation(evaluation_id))
+
+
+@bp.route("/evaluations/<int:evaluation_id>", methods=["POST"])
+def save_evaluation(evaluation_id: int):
+    """Save the draft, or publish it (`publish=1`)."""
+    evaluation = load_evaluation(evaluation_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    publish = request.form.get("publish") == "1"
+    marks = _marks()
+    try:
+        evaluations.save(evaluation, current_user, marks, _version(form), publish, utcnow())
+    except RuleError as error:
+        db.session.rollback()
+        return _evaluation_page(load_evaluation(evaluation_id), error.message, 422, marks)
+    db.session.commit()
+    flash(_("The evaluation is published: the agent and their lead can read it now.")
+          if publish else _("The draft is saved."), "success")
+    return see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id))
+
+
+@bp.route("/evaluations/<int:evaluation_id>/total", methods=["POST"])
+def evaluation_total(evaluation_id: int):
+    """The running total as items are ticked (htmx), without saving anything."""
+    evaluation = load_evaluation(evaluation_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    wanted = {m.item_id for m in _marks()}
+    total = evaluations.score_of([i.points for i in evaluation.scorecard_version.items
+                                  if i.id in wanted])
+    return render("qa/_total.html", total=total)
+
+
+@bp.route("/evaluations/<int:evaluation_id>/read", methods=["POST"])
+def confirm_read(evaluation_id: int):
+    """The agent confirms having read the evaluation."""
+    evaluation = load_evaluation(evaluation_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    evaluations.confirm_read(evaluation, current_user, utcnow())
+    db.session.commit()
+    flash(_("Thank you: the evaluation is marked as read."), "success")
+    return trigger(see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id)),
+                   "pending-changed")
+
+
+@bp.route("/evaluations")
+def list_evaluations():
+    """Evaluations the viewer may see, newest first; an agent sees their own."""
+    stmt = policy.visible_evaluations(current_user, select(Evaluation).where(
+        Evaluation.calibration_id.is_(None))).options(
+        joinedload(Evaluation.agent), joinedload(Evaluation.reviewer), joinedload(Evaluation.call))
+    if current_user.role == Role.QA and request.args.get("mine") == "1":
+        stmt = stmt.where(Evaluation.reviewer_id == current_user.id)
+    page = paginate(stmt.order_by(Evaluation.created_at.desc(), Evaluation.id.desc()))
+    unread = db.session.scalar(select(func.count(Evaluation.id)).where(
+        Evaluation.agent_id == current_user.id, Evaluation.read_at.is_(None),
+        Evaluation.status == EvaluationStatus.PUBLISHED, Evaluation.calibration_id.is_(None)))
+    return render("qa/list_evaluations.html", page=page, statuses=EVALUATION_STATUS,
+                  unread=unread, args={})
+
+
+# --- scorecards -----------------------------------------------------------------------------
+
+
+def load_scorecard(scorecard_id: int) -> Scorecard:
+    """The scorecard, or 404."""
+    card = db.session.get(Scorecard, scorecard_id, with_for_update=lock_for_change(Scorecard))
+    if card is None:
+        abort(404)
+    return card
+
+
+@bp.route("/scorecards", methods=["GET", "POST"])
+def list_scorecards():
+    """The scorecards; a supervisor creates one here."""
+    form = ScorecardForm()
+    if request.method == "POST":
+        if current_user.role != Role.SUPERVISOR:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                card = scorecards.create(form.name.data, current_user)
+            except RuleError as error:
+                _blame(form, error)
+            else:
+                db.session.commit()
+                return see_other(url_for("qa.show_scorecard", scorecard_id=card.id))
+    cards = db.session.scalars(select(Scorecard).options(selectinload(Scorecard.versions))
+                               .order_by(Scorecard.id)).all()
+    return render("qa/list_scorecards.html", cards=cards, form=form,
+                  status=422 if form.errors else 200)
+
+
+@bp.route("/scorecards/<int:scorecard_id>")
+def show_scorecard(scorecard_id: int):
+    """A scorecard version (the newest unless ?version=N) and, for a supervisor, its editor."""
+    card = load_scorecard(scorecard_id)
+    number = request.args.get("version", type=int)
+    versions = card.versions
+    shown = next((v for v in versions if v.number == number), versions[-1] if versions else None)
+    return render("qa/show_scorecard.html", card=card, shown=shown, versions=versions,
+                  latest=versions[-1] if versions else None, category_form=CategoryForm(),
+                  item_form=ItemForm(), used=scorecards.in_use(shown) if shown else False,
+                  can_edit=current_user.role == Role.SUPERVISOR)
+
+
+def _scorecard_change(card: Scorecard, action) -> object:
+    try:
+        action()
+    except RuleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The scorecard is changed."), "success")
+    return see_other(url_for("qa.show_scorecard", scorecard_id=card.id))
+
+
+@bp.route("/scorecards/<int:scorecard_id>/categories", methods=["POST"])
+def add_category(scorecard_id: int):
+    """A new category at the end of the newest version."""
+    card = load_scorecard(scorecard_id)
+    form = CategoryForm()
+    if not form.validate_on_submit():
+        flash(_("Name the category."), "error")
+        return see_other(url_for("qa.show_scorecard", scorecard_id=card.id))
+    return _scorecard_change(card, lambda: scorecards.add_category(card, form.name.data,
+                                                                   current_user))
+
+
+@bp.route("/scorecards/<int:scorecard_id>/items", methods=["POST"])
+def add_item(scorecard_id: int):
+    """A new deduction item in a category of the newest version."""
+    card = load_scorecard(scorecard_id)
+    form = ItemForm()
+    latest = scorecards.latest(card)
+    category = next((c for c in latest.categories
+                     if str(c.id) == (form.category_id.data or "")), None)
+    if not form.validate_on_submit() or category is None:
+        flash(_("Name the deduction item and give its points (1 to 100)."), "error")
+        return see_other(url_for("qa.show_scorecard", scorecard_id=card.id))
+    return _scorecard_change(card, lambda: scorecards.add_item(
+        card, category, form.name.data, form.points.data, form.guidance.data or "",
+        current_user))
+
+
+def load_item(scorecard_item_id: int) -> tuple[Scorecard, ScorecardItem]:
+    """An item of the newest version of its scorecard (older versions are fixed), or 404."""
+    item = db.session.get(ScorecardItem, scorecard_item_id)
+    if item is None:
+        abort(404)
+    card = item.category.scorecard_version.scorecard
+    if scorecards.latest(card).id != item.category.scorecard_version_id:
+        abort(404)
+    return card, item
+
+
+@bp.route("/scorecards/items/<int:scorecard_item_id>", methods=["POST"])
+def change_item(scorecard_item_id: int):
+    """Change an item's words or points (a new version if the current one was used)."""
+    card, item = load_item(scorecard_item_id)
+    form = ItemForm()
+    if not form.validate_on_submit():
+        flash(_("Name the deduction item and give its points (1 to 100)."), "error")
+        return see_other(url_for("qa.show_scorecard", scorecard_id=card.id))
+    return _scorecard_change(card, lambda: scorecards.change_item(
+        card, item, form.name.data, form.points.data, form.guidance.data or "", current_user))
+
+
+@bp.route("/scorecards/items/<int:scorecard_item_id>/remove", methods=["POST"])
+def remove_item(scorecard_item_id: int):
+    """Take an item off the newest version."""
+    card, item = load_item(scorecard_item_id)
+    if not VersionForm().validate_on_submit():
+        abort(400)
+    return _scorecard_change(card, lambda: scorecards.remove_item(card, item, current_user))
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+@bp.route("/api-tokens", methods=["GET", "POST"])
+def list_tokens():
+    """The telephony system's tokens; a new one is shown once, right after it is made."""
+    form = TokenForm()
+    plain = None
+    if form.validate_on_submit():
+        _token, plain = tokens.create(form.name.data, current_user, utcnow())
+        db.session.commit()
+        form = TokenForm(formdata=None)
+    found = db.session.scalars(select(ApiToken).options(joinedload(ApiToken.created_by))
+                               .order_by(ApiToken.id.desc())).all()
+    return render("qa/list_tokens.html", tokens=found, form=form, plain=plain,
+                  revoke_form=VersionForm(), status=422 if form.errors else 200)
+
+
+@bp.route("/api-tokens/<int:token_id>/revoke", methods=["POST"])
+def revoke_token(token_id: int):
+    """Stop accepting a token."""
+    token = db.session.get(ApiToken, token_id, with_for_update=lock_for_change(ApiToken))
+    if token is None:
+        abort(404)
+    if not VersionForm().validate_on_submit():
+        abort(400)
+    tokens.revoke(token, current_user, utcnow())
+    db.session.commit()
+    flash(_("The token is revoked: the API refuses it from now on."), "success")
+    return see_other(url_for("qa.list_tokens"))
+
