@@ -157,7 +157,9 @@ def load_time_demo(boss: User, teams: list[Team], rng: random.Random) -> dict[st
         db.session.flush()
 
     for number in range(6):
-        requester, counterpart = agents[number], agents[number + 10]
+        requester = agents[number]
+        counterpart = next(a for a in agents[number + 10:] + agents[:number]
+                           if a.grade == requester.grade and a.id != requester.id)
         pair = _swappable(requester, counterpart, today + timedelta(days=3 + number))
         if pair is None:
             continue

@@ -5,12 +5,12 @@ catalog with the source text, so both catalogs are complete. Later areas add the
 """
 
 ZH = {
-    "%(name)s already leads %(team)s.": "%(name)s 已是%(team)s的组长。",
-    "%(name)s has been added": "已添加 %(name)s",
-    "%(name)s has been marked as left and signed out.": "%(name)s 已标记为离职，并已退出登录。",
+    "%(name)s already leads %(team)s.": "%(name)s已是%(team)s的组长。",
+    "%(name)s has been added": "已添加%(name)s",
+    "%(name)s has been marked as left and signed out.": "%(name)s已标记为离职，并已退出登录。",
     "%(name)s leads team %(team)s; name another lead first.":
-        "%(name)s 是%(team)s的组长，请先为该组指定新组长。",
-    "%(name)s's employment is confirmed.": "%(name)s 已提前转正。",
+        "%(name)s是%(team)s的组长，请先为该组指定新组长。",
+    "%(name)s's employment is confirmed.": "%(name)s已提前转正。",
     ("%(num)d person imported", "%(num)d people imported"): "已导入 %(num)d 人",
     ("%(num)d row", "%(num)d rows"): "%(num)d 行",
     ("%(num)d row has problems. Correct the file and upload it again; nothing has been saved.",
@@ -42,7 +42,7 @@ ZH = {
     "Change": "变更内容",
     "Change grade": "调整职级",
     "Change password": "修改密码",
-    "Change the grade of %(name)s": "调整 %(name)s 的职级",
+    "Change the grade of %(name)s": "调整%(name)s的职级",
     "Check the file": "检查文件",
     "Check the import": "核对导入内容",
     "Choose a current team lead.": "请选择一位在职的组长。",
@@ -61,7 +61,7 @@ ZH = {
     "Digits, spaces and - only.": "只能包含数字、空格和 -。",
     "Download the template (.csv)": "下载模板（.csv）",
     "Edit": "编辑",
-    "Edit %(name)s": "编辑 %(name)s",
+    "Edit %(name)s": "编辑%(name)s",
     "Edit team": "编辑班组",
     "Effective from": "生效日期",
     "Employee no.": "工号",
@@ -70,7 +70,7 @@ ZH = {
     "Employee no. is missing.": "缺少工号。",
     "Employee no. may hold letters, digits and - only, up to 32.":
         "工号只能包含字母、数字和 -，最多 32 个字符。",
-    "End the probation of %(name)s today?": "确定今天结束 %(name)s 的试用期吗？",
+    "End the probation of %(name)s today?": "确定今天结束%(name)s的试用期吗？",
     "Every row is correct.": "所有行均无问题。",
     "File: %(name)s": "文件：%(name)s",
     "Files of up to 16 MB can be uploaded.": "可上传的文件最大为 16 MB。",
@@ -81,13 +81,13 @@ ZH = {
     "From": "起始日期",
     "From where": "来源地址",
     "Give %(name)s a new one-time password? Their current password stops working.":
-        "确定为 %(name)s 重置一次性密码吗？其当前密码将立即失效。",
+        "确定为%(name)s重置一次性密码吗？其当前密码将立即失效。",
     "Give each person their username and one-time password in person. The passwords are shown "
     "only this once; everyone must change theirs at first sign-in.":
         "请当面把用户名和一次性密码交给每个人。密码只显示这一次；每个人首次登录时都必须修改密码。",
     "Give these sign-in details to %(name)s in person. The password is shown only this once; "
     "they must change it when they first sign in.":
-        "请当面把以下登录信息交给 %(name)s。密码只显示这一次；首次登录时必须修改。",
+        "请当面把以下登录信息交给%(name)s。密码只显示这一次；首次登录时必须修改。",
     "Go back and use the buttons on the page.": "请返回并使用页面上的按钮操作。",
     "Go back, correct the form and send it again.": "请返回修改表单后重新提交。",
     "Go back, reload the page and try again.": "请返回、刷新页面后重试。",
@@ -115,7 +115,7 @@ ZH = {
     "Main": "主导航",
     "Manage": "管理",
     "Mark %(name)s as left? They will be signed out and can no longer sign in.":
-        "确定将 %(name)s 标记为离职吗？其会被退出登录且无法再登录。",
+        "确定将%(name)s标记为离职吗？其会被退出登录且无法再登录。",
     "Mark as left": "标记为离职",
     "My profile": "我的资料",
     "My team": "我的班组",
@@ -125,7 +125,7 @@ ZH = {
     "Name is missing.": "缺少姓名。",
     "Name or employee no.": "姓名或工号",
     "New grade": "新职级",
-    "New one-time password for %(name)s": "%(name)s 的新一次性密码",
+    "New one-time password for %(name)s": "%(name)s的新一次性密码",
     "New password": "新密码",
     "Next": "下一页",
     "No audit entries match these filters.": "没有符合筛选条件的审计记录。",
@@ -190,7 +190,7 @@ ZH = {
     "Team saved.": "班组已保存。",
     "Team “%(value)s” does not exist.": "班组“%(value)s”不存在。",
     "Teams": "班组",
-    "The account of %(name)s is unlocked.": "%(name)s 的账号已解锁。",
+    "The account of %(name)s is unlocked.": "%(name)s的账号已解锁。",
     "The current password is wrong.": "当前密码不正确。",
     "The file is empty.": "文件是空的。",
     "The file is too large": "文件过大",
@@ -233,8 +233,8 @@ ZH = {
     "Use at most %(n)d characters.": "最多 %(n)d 个字符。",
     "Use the username and password your supervisor gave you.": "请使用主管提供给您的用户名和密码。",
     "Username": "用户名",
-    "Username %(name)s appears again (line %(line)d).": "用户名 %(name)s 重复出现（第 %(line)d 行）。",
-    "Username %(name)s is already taken.": "用户名 %(name)s 已被使用。",
+    "Username %(name)s appears again (line %(line)d).": "用户名%(name)s重复出现（第 %(line)d 行）。",
+    "Username %(name)s is already taken.": "用户名%(name)s已被使用。",
     "Username must be 2–64 lower-case letters, digits, . _ or -.":
         "用户名须为 2–64 个小写字母、数字、.、_ 或 -。",
     "Wait a minute and try again.": "请稍等一分钟后重试。",

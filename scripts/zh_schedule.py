@@ -4,8 +4,8 @@ ZH = {
     "(next day)": "（次日）",
     "%(hours)s h": "%(hours)s 小时",
     "%(name)s already has a shift at that time (%(when)s).":
-        "%(name)s 在该时段已有班次（%(when)s）。",
-    "%(name)s is not in your team.": "%(name)s 不在您的班组。",
+        "%(name)s在该时段已有班次（%(when)s）。",
+    "%(name)s is not in your team.": "%(name)s不在您的班组。",
     ("%(num)d shift", "%(num)d shifts"): "%(num)d 个班次",
     ("%(num)d shift clashes with a shift already scheduled. Change the dates or times, or delete "
      "the clashing shifts first.",
@@ -20,7 +20,7 @@ ZH = {
         "将创建 %(num)d 个班次，没有冲突。",
     "— choose a person —": "— 请选择人员 —",
     "Add a shift": "添加班次",
-    "Add a shift for %(name)s on %(day)s": "为 %(name)s 添加 %(day)s 的班次",
+    "Add a shift for %(name)s on %(day)s": "为%(name)s添加 %(day)s 的班次",
     "Add shifts one at a time, as a weekly pattern or from a roster file.":
         "可以逐个添加班次，也可以按周循环排班或导入排班表。",
     "Add the shift": "添加班次",
@@ -42,9 +42,9 @@ ZH = {
     "Day": "日期",
     "Delete a shift with its × button, or add one with + in an empty day.":
         "点班次上的 × 删除班次，点空白日期里的 + 添加班次。",
-    "Delete the shift of %(name)s on %(day)s": "删除 %(name)s %(day)s 的班次",
+    "Delete the shift of %(name)s on %(day)s": "删除%(name)s %(day)s 的班次",
     "Delete the shift of %(name)s on %(day)s, %(start)s–%(end)s?":
-        "确定删除 %(name)s %(day)s %(start)s–%(end)s 的班次吗？",
+        "确定删除%(name)s %(day)s %(start)s–%(end)s 的班次吗？",
     "Done editing": "完成编辑",
     "Earlier": "更早",
     "Early shift": "早班",
@@ -109,7 +109,7 @@ ZH = {
         "第一行为列名：工号、日期（如 2026-11-23）、开始和结束（如 09:00 和 18:00）、班次"
         "（班次名称，可不填）。结束早于开始表示次日结束的夜班。也可以使用英文列名。",
     "The shift name is longer than %(n)d characters.": "班次名称超过 %(n)d 个字符。",
-    "The shift of %(name)s on %(day)s has been deleted.": "已删除 %(name)s %(day)s 的班次。",
+    "The shift of %(name)s on %(day)s has been deleted.": "已删除%(name)s %(day)s 的班次。",
     "There are no teams yet. Create a team first; its schedule appears here.":
         "还没有班组。请先创建班组，其排班会显示在这里。",
     "This pattern creates no shift: check the weekdays, the dates and whether the team has active "

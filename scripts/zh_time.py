@@ -2,13 +2,13 @@
 
 ZH = {
     "%(count)d shifts clash with existing ones, for example %(name)s on %(day)s.":
-        "有 %(count)d 个班次与已有班次冲突，例如 %(name)s 在 %(day)s。",
+        "有 %(count)d 个班次与已有班次冲突，例如%(name)s在 %(day)s。",
     "%(hours)s shift hours": "%(hours)s 个班次小时",
     "%(name)s already has %(n)d shift swaps in %(month)s, the most allowed.":
-        "%(name)s 在 %(month)s 已有 %(n)d 次换班，已达上限。",
-    "%(name)s already has a shift at that time.": "%(name)s 在该时段已有班次。",
-    "%(name)s has left the center.": "%(name)s 已离职。",
-    "%(name)s would have two shifts at the same time.": "换班后 %(name)s 会在同一时间有两个班次。",
+        "%(name)s在 %(month)s 已有 %(n)d 次换班，已达上限。",
+    "%(name)s already has a shift at that time.": "%(name)s在该时段已有班次。",
+    "%(name)s has left the center.": "%(name)s已离职。",
+    "%(name)s would have two shifts at the same time.": "换班后%(name)s会在同一时间有两个班次。",
     ("%(num)d handover waits for your signature", "%(num)d handovers wait for your signature"):
         "%(num)d 份交接班等待您签收",
     ("%(num)d person asks to step away", "%(num)d people ask to step away"):
@@ -25,7 +25,7 @@ ZH = {
     "All my shifts": "我的全部班次",
     "Annual leave": "年假",
     "Approve": "批准",
-    "Approve the leave of %(name)s?": "确定批准 %(name)s 的请假吗？",
+    "Approve the leave of %(name)s?": "确定批准%(name)s的请假吗？",
     "Approved": "已批准",
     "Ask for leave": "申请请假",
     "Away": "离席",
@@ -44,9 +44,11 @@ ZH = {
     "Last day": "结束日期",
     "Leave": "请假",
     "Leave empty for whole days.": "整天请假时留空。",
-    "Leave is asked at least one day ahead; sick leave until one hour before the shift. It is "
-    "counted in the shift hours it removes.":
-        "请假需至少提前一天申请；病假最晚可在班次开始前一小时申请。请假按实际误工的班次小时计算。",
+    "Leave is asked at least %(days)d day(s) ahead; sick leave until %(minutes)d minutes before "
+    "the shift. It is counted in the shift hours it removes.":
+        "请假需至少提前 %(days)d 天申请；病假最晚可在班次开始前 %(minutes)d 分钟申请。"
+        "请假按实际误工的班次小时计算。",
+    "Leave empty for a single day.": "只请一天时留空。",
     "Leave must be asked at least %(n)d day(s) before it starts.": "请假需至少提前 %(n)d 天申请。",
     "Leave must be asked this many days ahead": "请假需提前申请的天数",
     "Leave request": "请假申请",
@@ -60,7 +62,8 @@ ZH = {
     "No shifts in this period.": "该时段内没有班次。",
     "No shifts scheduled yet.": "还没有排班。",
     "Nothing changed.": "没有任何改动。",
-    "One of these shifts is already in an open swap.": "其中一个班次已在进行中的换班申请里。",
+    "This shift of yours is already in an open swap.": "您的这个班次已在进行中的换班申请里。",
+    "%(name)s's shift is already in an open swap.": "%(name)s的这个班次已在进行中的换班申请里。",
     "One request covers at most 62 days.": "一次申请最多 62 天。",
     "Other leave": "其他假",
     "Personal leave": "事假",
@@ -85,8 +88,8 @@ ZH = {
     "Sick leave must be asked at least %(n)d minutes before the shift starts.":
         "病假需至少在班次开始前 %(n)d 分钟申请。",
     "Swaps": "换班",
-    "Swaps are only between people of the same level (agent with agent, lead with lead).":
-        "换班只能在同级人员之间进行（座席员与座席员，组长与组长）。",
+    "Swaps are only between people of the same level: agents of the same grade, or lead with "
+    "lead.": "换班只能在同级人员之间进行：同一职级的座席员之间，或组长与组长之间。",
     "The center's rules": "中心规则",
     "The end must come after the start.": "结束时间必须晚于开始时间。",
     "The last day comes before the first.": "结束日期早于开始日期。",

@@ -2,8 +2,8 @@
 
 ZH = {
     # shift swaps
-    "%(name)s agrees": "%(name)s 同意",
-    "%(name)s gives": "%(name)s 让出",
+    "%(name)s agrees": "%(name)s同意",
+    "%(name)s gives": "%(name)s让出",
     ("A swap is asked at least %(num)d day ahead, only with a colleague of your level. The "
      "colleague agrees, both team leads sign and the supervisor approves. Each person has at most "
      "%(limit)d swaps a month, pending ones included.",
@@ -22,7 +22,7 @@ ZH = {
         "按人员分组列出同级同事的班次；已请假的班次不列出。",
     "Decline": "不同意",
     "Declined": "对方不同意",
-    "From %(name)s": "来自 %(name)s",
+    "From %(name)s": "来自%(name)s",
     "My shift": "我的班次",
     "My swaps": "我的换班",
     "No colleague of your level has an upcoming shift to swap.": "没有同级同事有可换的班次。",
@@ -34,7 +34,7 @@ ZH = {
     "Shift swaps": "换班",
     "Sign": "签字",
     "Swaps you can see": "您可查看的换班",
-    "Team lead %(name)s signs": "组长 %(name)s 签字",
+    "Team lead %(name)s signs": "组长%(name)s签字",
     "The colleague's shift you take": "您换来的同事班次",
     "The shift I take in exchange": "换来的班次",
     "The shift you give away": "您让出的班次",
@@ -46,11 +46,11 @@ ZH = {
     "Waiting for the team leads": "待组长签字",
     "Where it stands": "办理进度",
     "Why do you turn it down?": "不同意的原因",
-    "With %(name)s": "与 %(name)s",
+    "With %(name)s": "与%(name)s",
     "Withdraw this swap request?": "确定撤回该换班申请吗？",
     "You have no shift swaps yet.": "您还没有换班记录。",
     "You have no upcoming shifts to swap.": "您近期没有可换的班次。",
-    "Your swap request has been sent to %(name)s.": "换班申请已发送给 %(name)s。",
+    "Your swap request has been sent to %(name)s.": "换班申请已发送给%(name)s。",
     "Your turn": "轮到您处理",
     "agreed": "同意",
     "declined": "不同意",
@@ -78,7 +78,7 @@ ZH = {
     "Close this item? It will no longer be carried forward to the next handover.":
         "确定关闭该事项吗？关闭后不再转入下一次交接班。",
     "Closed": "已关闭",
-    "Closed by %(name)s, %(when)s": "由 %(name)s 于 %(when)s 关闭",
+    "Closed by %(name)s, %(when)s": "由%(name)s于 %(when)s 关闭",
     "Contact": "联系人",
     "Details": "详情",
     "Equipment fault": "设备故障",
@@ -110,7 +110,7 @@ ZH = {
     "Sign the handover": "签收交接班",
     "Signature": "签收",
     "Signed": "已签收",
-    "Signed by %(name)s, %(when)s": "%(name)s 已于 %(when)s 签收",
+    "Signed by %(name)s, %(when)s": "%(name)s已于 %(when)s 签收",
     "The handover has been written. The incoming lead acknowledges each item and signs.":
         "交接班已保存，接班组长将逐项确认并签收。",
     "The handover is signed.": "交接班已签收。",
@@ -129,10 +129,10 @@ ZH = {
     "Written by": "填写人",
     "You lead no team, so there is no handover for you to write.":
         "您没有负责的班组，因此无需填写交接班。",
-    "written by %(name)s, %(when)s": "%(name)s 填写于 %(when)s",
+    "written by %(name)s, %(when)s": "%(name)s填写于 %(when)s",
     # away from seat
     "%(name)s, your team lead, allows it with one tap. At most %(n)d minutes.":
-        "由您的组长 %(name)s 一键批准。离席最长 %(n)d 分钟。",
+        "由您的组长%(name)s一键批准。离席最长 %(n)d 分钟。",
     "A supervisor allows it. At most %(n)d minutes.": "由主管批准。离席最长 %(n)d 分钟。",
     "Agents on shift ask here to step away, and their team leads allow it.":
         "在班座席员在这里申请离席，由组长批准。",
@@ -168,4 +168,12 @@ ZH = {
      "See all %(num)d leave requests waiting for you"): "查看全部 %(num)d 条待您审批的请假",
     ("See all %(num)d shift swap waiting for you",
      "See all %(num)d shift swaps waiting for you"): "查看全部 %(num)d 条待您处理的换班",
+    "Someone else changed this request first: this is where it stands now.":
+        "其他人已先处理了这条申请，以下是它现在的状态。",
+    "Someone else changed this swap first: this is where it stands now.":
+        "其他人已先处理了这条换班申请，以下是它现在的状态。",
+    "%(day)s (whole day)": "%(day)s（全天）",
+    "%(first)s – %(last)s (whole days)": "%(first)s – %(last)s（全天）",
+    "%(action)s: %(a)s ⇄ %(b)s?": "确定%(action)s：%(a)s ⇄ %(b)s？",
+    "When": "时间",
 }

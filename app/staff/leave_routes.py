@@ -9,6 +9,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -20,8 +21,9 @@ from app.staff import leave, policy
 from app.staff.forms import choices
 from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus, Role, User
 from app.staff.routes import bp
-from app.staff.services import RuleError
-from app.timeutil import center_today, center_tz, utcnow
+from app.staff.rules import rule
+from app.staff.services import RuleError, StaleError
+from app.timeutil import center_tz, utcnow
 
 KIND_LABELS = {
     LeaveKind.PERSONAL: _l("Personal leave"),
@@ -38,6 +40,22 @@ STATUS_LABELS = {
 }
 
 
+@bp.app_template_global()
+def leave_period(item: LeaveRequest) -> str:
+    """A request's period as people say it: whole days as days, otherwise from-to times."""
+    from app.i18n import date_filter, datetime_filter
+
+    tz = center_tz()
+    starts, ends = item.starts_at.astimezone(tz), item.ends_at.astimezone(tz)
+    if starts.time() == ends.time() == time(0):
+        last = ends.date() - timedelta(days=1)
+        if last == starts.date():
+            return _("%(day)s (whole day)", day=date_filter(starts.date()))
+        return _("%(first)s – %(last)s (whole days)", first=date_filter(starts.date()),
+                 last=date_filter(last))
+    return f"{datetime_filter(item.starts_at, 'short')} – {datetime_filter(item.ends_at, 'short')}"
+
+
 class LeaveForm(FlaskForm):
     """A leave request: whole days, or from a time to a time."""
 
@@ -45,12 +63,15 @@ class LeaveForm(FlaskForm):
     first_day = DateField(_l("First day"), validators=[InputRequired()])
     start_time = TimeField(_l("From (time)"), validators=[Optional()],
                            description=_l("Leave empty for whole days."))
-    last_day = DateField(_l("Last day"), validators=[InputRequired()])
+    last_day = DateField(_l("Last day"), validators=[Optional()],
+                         description=_l("Leave empty for a single day."))
     end_time = TimeField(_l("Until (time)"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
     def validate_last_day(self, field) -> None:
         """The period runs forwards."""
+        if field.data is None:
+            field.data = self.first_day.data  # a single day
         if self.first_day.data and field.data and field.data < self.first_day.data:
             raise ValidationError(_l("The last day comes before the first."))
 
@@ -124,7 +145,10 @@ def new_leave():
     """Ask for leave; the rules are explained beside the field that broke them."""
     form = LeaveForm()
     if request.method == "GET":
-        form.first_day.data = form.last_day.data = center_today() + timedelta(days=1)
+        # The first whole day the notice rule allows (asked now, at least N days ahead).
+        notice = timedelta(days=rule("leave_notice_days"))
+        form.first_day.data = (utcnow().astimezone(center_tz()) + notice).date() + timedelta(
+            days=1)
     if form.validate_on_submit():
         starts, ends = form.period()
         try:
@@ -133,6 +157,9 @@ def new_leave():
         except RuleError as error:
             field = {"starts_at": "first_day", "ends_at": "last_day"}.get(error.field,
                                                                           error.field)
+            if (error.field == "ends_at" and form.end_time.data
+                    and form.last_day.data == form.first_day.data):
+                field = "end_time"  # the same day: it is the times that are the wrong way
             getattr(form, field).errors = [*getattr(form, field).errors, error.message]
         else:
             db.session.commit()
@@ -140,6 +167,7 @@ def new_leave():
             return trigger(see_other(url_for("staff.show_leave", leave_id=item.id)),
                            "pending-changed")
     return render("staff/leave_form.html", block="form", form=form,
+                  notice_days=rule("leave_notice_days"), sick_minutes=rule("sick_notice_minutes"),
                   status=422 if form.errors else 200)
 
 
@@ -166,6 +194,19 @@ def decide_leave(leave_id: int):
     try:
         leave.decide(item, current_user, form.decision.data == "approve",
                      form.reason.data or "", _version(form), utcnow())
+        db.session.flush()
+    except (StaleError, StaleDataError):
+        if not wants_fragment():
+            raise
+        # From a card: show the request as it stands now, with why nothing happened.
+        db.session.rollback()
+        item = load_leave(leave_id)
+        response = render("staff/_leave_row.html", item=item, kinds=KIND_LABELS,
+                          statuses=STATUS_LABELS, decision=DecisionForm(), status=409,
+                          can_decide=leave.can_decide(current_user, item),
+                          notice=_("Someone else changed this request first: this is where it "
+                                   "stands now."))
+        return trigger(response, "pending-changed")
     except RuleError as error:
         form.reason.errors = [error.message]
         return render("staff/_leave_row.html", item=item, kinds=KIND_LABELS,

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -26,7 +27,7 @@ from app.staff import policy, swaps
 from app.staff.models import Role, Shift, ShiftSwap, Status, SwapStatus, User
 from app.staff.routes import bp
 from app.staff.rules import rule
-from app.staff.services import RuleError
+from app.staff.services import RuleError, StaleError
 from app.timeutil import center_tz, utcnow
 
 WINDOW_DAYS = 35  # the shifts offered for a swap: from now to five weeks ahead
@@ -132,19 +133,23 @@ def load_swap(swap_id: int) -> ShiftSwap:
 
 
 def fill_choices(form: SwapForm, user: User, now) -> None:
-    """My upcoming shifts, and the upcoming shifts of colleagues of my level, by person."""
+    """My upcoming shifts, and the upcoming shifts of colleagues of my level (same grade for
+    agents), by person; shifts already in an open swap are left out."""
     until = now + timedelta(days=WINDOW_DAYS)
     mine = db.session.scalars(
         select(Shift).where(Shift.user_id == user.id, Shift.starts_at > now,
-                            Shift.starts_at < until, Shift.leave_id.is_(None))
+                            Shift.starts_at < until, Shift.leave_id.is_(None),
+                            Shift.id.not_in(swaps.shifts_in_open_swaps()))
         .order_by(Shift.starts_at).limit(MY_CHOICES)).all()
     blank = SelectChoice("", _("— choose —"))
     form.my_shift.choices = [blank, *(SelectChoice(str(s.id), shift_text(s)) for s in mine)]
     theirs = db.session.scalars(
         select(Shift).join(User, Shift.user_id == User.id)
         .where(User.role == user.role, User.role.in_((Role.AGENT, Role.LEAD)),
+               User.grade == user.grade if user.role == Role.AGENT else true(),
                User.id != user.id, User.status == Status.ACTIVE,
-               Shift.starts_at > now, Shift.starts_at < until, Shift.leave_id.is_(None))
+               Shift.starts_at > now, Shift.starts_at < until, Shift.leave_id.is_(None),
+               Shift.id.not_in(swaps.shifts_in_open_swaps()))
         .options(contains_eager(Shift.user))
         .order_by(User.name, User.employee_no, Shift.starts_at).limit(THEIR_CHOICES)).all()
     form.their_shift.choices = [blank, *(
@@ -301,6 +306,14 @@ def decide_swap(swap_id: int):
     try:
         swaps.decide(swap, current_user, approve, form.reason.data or "", _version(form),
                      utcnow())
+        db.session.flush()
+    except (StaleError, StaleDataError):
+        if not wants_fragment():
+            raise
+        db.session.rollback()
+        return trigger(_row(load_swap(swap_id), _(
+            "Someone else changed this swap first: this is where it stands now."), False, 409),
+            "pending-changed")
     except RuleError as error:
         db.session.rollback()
         swap = load_swap(swap_id)

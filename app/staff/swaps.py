@@ -42,6 +42,19 @@ def swaps_in_month(user_id: int, month: date) -> int:
         ShiftSwap.month == month, ShiftSwap.status.in_(COUNTED)))
 
 
+def shifts_in_open_swaps():
+    """A select of the ids of the shifts an open swap holds."""
+    return select(ShiftSwap.requester_shift_id).where(ShiftSwap.status.in_(OPEN)).union(
+        select(ShiftSwap.counterpart_shift_id).where(ShiftSwap.status.in_(OPEN)))
+
+
+def same_level(one: User, other: User) -> bool:
+    """Agents of the same grade, or two leads: the people who may swap shifts."""
+    if one.role != other.role or one.role not in (Role.AGENT, Role.LEAD):
+        return False
+    return one.role == Role.LEAD or one.grade == other.grade
+
+
 def check_swap(requester: User, mine: Shift, theirs: Shift, now: datetime) -> None:
     """Every rule a new swap must meet."""
     counterpart = theirs.user
@@ -53,9 +66,10 @@ def check_swap(requester: User, mine: Shift, theirs: Shift, now: datetime) -> No
         raise RuleError("their_shift", _("Both shifts start at the same time: nothing to swap."))
     if counterpart.status == Status.LEFT:
         raise RuleError("their_shift", _("%(name)s has left the center.", name=counterpart.name))
-    if requester.role != counterpart.role or requester.role not in (Role.AGENT, Role.LEAD):
+    if not same_level(requester, counterpart):
         raise RuleError("their_shift", _(
-            "Swaps are only between people of the same level (agent with agent, lead with lead)."))
+            "Swaps are only between people of the same level: agents of the same grade, or "
+            "lead with lead."))
     days = rule("swap_notice_days")
     earliest = min(mine.starts_at, theirs.starts_at)
     if now > earliest - timedelta(days=days):
@@ -63,12 +77,12 @@ def check_swap(requester: User, mine: Shift, theirs: Shift, now: datetime) -> No
             "A shift swap must be asked at least %(n)d day(s) ahead.", n=days))
     if mine.leave_id is not None or theirs.leave_id is not None:
         raise RuleError("my_shift", _("A shift covered by approved leave cannot be swapped."))
-    busy = db.session.scalar(select(ShiftSwap.id).where(
-        ShiftSwap.status.in_(OPEN),
-        or_(ShiftSwap.requester_shift_id.in_([mine.id, theirs.id]),
-            ShiftSwap.counterpart_shift_id.in_([mine.id, theirs.id]))))
-    if busy is not None:
-        raise RuleError("my_shift", _("One of these shifts is already in an open swap."))
+    busy = set(db.session.scalars(select(shifts_in_open_swaps().subquery().c[0])))
+    if mine.id in busy:
+        raise RuleError("my_shift", _("This shift of yours is already in an open swap."))
+    if theirs.id in busy:
+        raise RuleError("their_shift", _("%(name)s's shift is already in an open swap.",
+                                         name=counterpart.name))
     limit = rule("swaps_per_month")
     month = month_of(min(mine.day, theirs.day))
     for person, field in ((requester, "my_shift"), (counterpart, "their_shift")):

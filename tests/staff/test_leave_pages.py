@@ -190,3 +190,26 @@ def test_leave_lists_for_each_role(app, client, floor):
     assert filtered.status_code == 200 and "<html" not in filtered.text
     assert "请假人" not in filtered.text
     assert lead.get("/leave?status=nonsense").status_code == 200
+
+
+def test_a_card_decided_after_a_withdrawal_shows_where_the_request_stands(app, client, floor):
+    login(client, floor["agent"].username)
+    post_form(client, "/leave/new", ask_form(), token_page="/leave/new")
+    item = db.session.scalar(select(LeaveRequest))
+    seen = item.version
+    lead = app.test_client()
+    login(lead, floor["lead"].username)
+    token = csrf_from(lead.get("/").text)  # the lead's home card, drawn before the withdrawal
+    post_form(client, f"/leave/{item.id}/withdraw", {"version": seen},
+              token_page=f"/leave/{item.id}")
+    response = lead.post(f"/leave/{item.id}/decide", data={
+        "csrf_token": token, "decision": "approve", "version": seen},
+        headers={**HX, "HX-Target": f"leave-{item.id}"})
+    assert response.status_code == 409
+    assert "<html" not in response.text
+    assert f'id="leave-{item.id}"' in response.text  # the card itself, redrawn
+    assert "已撤回" in response.text  # where it stands now
+    assert 'name="decision"' not in response.text  # no buttons left to press
+    assert "pending-changed" in response.headers["HX-Trigger"]
+    db.session.refresh(item)
+    assert item.status == LeaveStatus.WITHDRAWN

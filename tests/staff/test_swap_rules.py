@@ -87,6 +87,14 @@ def test_one_signature_when_both_share_a_lead(center):
 def test_only_the_same_level(center):
     with pytest.raises(RuleError, match="same level"):
         ask(center, "a1", 4, "lead_b", 5)
+    center["b1"].grade = "senior"  # a1 is junior
+    db.session.commit()
+    with pytest.raises(RuleError, match="same grade") as refused:
+        ask(center, "a1", 4, "b1", 5)
+    assert refused.value.field == "their_shift"
+    center["b1"].grade = "junior"
+    db.session.commit()
+    assert ask(center, "a1", 4, "b1", 5).status == SwapStatus.PENDING_COUNTERPART
     leads = ask(center, "lead_a", 4, "lead_b", 5)
     assert leads.requester_lead_id is None and leads.counterpart_lead_id is None
     swaps.decide(leads, center["lead_b"], True, "", leads.version, center["clock"].now)
