@@ -265,13 +265,17 @@ def week_view():
     editing = manage and request.args.get("edit") == "1"
     rows, per_day = [], dict.fromkeys(view.days if view else [], 0)
     if view:
+        # Each row ready to print: the person, their hours, and per day the shifts with their
+        # clock times (the template then only writes them out).
         for person in view.members:
-            hours = 0.0
+            hours, cells = 0.0, []
             for day in view.days:
-                working = [s for s in view.cells.get((person.id, day), ()) if s.leave_id is None]
+                shifts = view.cells.get((person.id, day), ())
+                working = [s for s in shifts if s.leave_id is None]
                 hours += sum(s.hours for s in working)
                 per_day[day] += 1 if working else 0
-            rows.append((person, hours_text(hours)))
+                cells.append((day, [(*clock(s), s) for s in shifts]))
+            rows.append((person, hours_text(hours), cells))
     return render(
         "staff/week_view.html", block="week", teams=teams, team=team, view=view, rows=rows,
         per_day=per_day, heat=_heat_rows(view) if view else [], monday=monday,

@@ -87,7 +87,7 @@ def test_a_night_shift_belongs_to_its_start_day_and_counts_into_the_next_morning
     db.session.commit()
     assert night.day == sunday and night.hours == 8
     this_week = schedule.week_view(center["team"], MONDAY)
-    assert this_week.cells[(agent.id, sunday)] == [night]
+    assert [s.id for s in this_week.cells[(agent.id, sunday)]] == [night.id]
     assert this_week.head_count[sunday][22] == this_week.head_count[sunday][23] == 1
     # The hours after midnight are on the floor on Monday, in the next week's head count,
     # while the shift itself stays in the week it starts.
