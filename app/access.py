@@ -17,6 +17,7 @@ LEADS = frozenset({Role.LEAD, Role.SUPERVISOR})
 ON_THE_FLOOR = frozenset({Role.AGENT, Role.LEAD})
 AGENTS = frozenset({Role.AGENT})
 QA = frozenset({Role.QA})
+QA_AND_SUPERVISOR = frozenset({Role.QA, Role.SUPERVISOR})
 QUALITY_VIEWERS = frozenset({Role.QA, Role.LEAD, Role.SUPERVISOR})
 
 ACCESS: dict[str, frozenset] = {
@@ -43,6 +44,9 @@ ACCESS: dict[str, frozenset] = {
     "qa.add_item": SUPERVISOR,
     "qa.change_item": SUPERVISOR,
     "qa.remove_item": SUPERVISOR,
+    "qa.import_calls": QA_AND_SUPERVISOR,
+    "qa.preview_calls": QA_AND_SUPERVISOR,
+    "qa.apply_calls": QA_AND_SUPERVISOR,
     "qa.list_tokens": SUPERVISOR,
     "qa.revoke_token": SUPERVISOR,
     "static": PUBLIC,

@@ -59,24 +59,14 @@ BUDGET = 330.0  # seconds for the whole run; pages that would not fit are skippe
 P95_TARGET_MS = 50.0
 RATIO_TARGET = 0.35
 
-# Gunicorn on a 2-core machine: 4 sync workers (2 per core). Measured with this bench's
-# wrk settings, the configurations interleaved 3 s at a time on one shared demo database
-# (the machine was also running other test suites, so only the comparison holds), median
-# p95 / median req/s over 4 rounds:
-#                     / agent01        /people supervisor  /teams supervisor  /health
-#   sync    -w 4      113 ms / 192     187 ms /  97        151 ms / 139       17 ms / 1496
-#   gthread -w 2 x 4  202 ms / 183     240 ms / 121        153 ms / 165       25 ms / 1999
-#   gthread -w 2 x 8  200 ms / 202     308 ms /  99        206 ms / 150       25 ms / 2010
-#   gthread -w 4 x 4  253 ms / 190     329 ms / 105        198 ms / 155       22 ms / 1986
-# An earlier, busier round put sync -w 2 and -w 3 within about 10% of -w 4's p95, some
-# pages higher, some lower.
-# gthread keeps connections alive, which mostly helps tiny responses (/health), but the
-# threads of one process take turns on the GIL every 5 ms, so a page that needs 5 to 10 ms
-# of CPU is stretched over the turns of its neighbours and the tail grows. Sync workers run
-# each request to the end; 2 per core keep the CPU busy while a worker waits on its socket
-# (sync workers close the connection after each response, so wrk reconnects) or on SQLite.
+# Gunicorn on a 2-core machine: 2 sync workers, one per core. Sync workers run each request
+# to the end (gthread's threads take turns on the GIL every 5 ms, which stretches the tail of
+# any page needing a few ms of CPU). Measured with this bench on a quiet 2-core machine, 4 s
+# per page, p95 of / lead1, /people and /audit (supervisor):
+#   -w 2: 70 / 45 / 64 ms    -w 3: 76 / 50 / 63 ms    -w 4: 85 / 54 / 84 ms
+# and for the approval POST (writes queue for SQLite's lock): -w 2: 81 ms, -w 4: 96 ms.
 # Override with BENCH_WORKERS, BENCH_WORKER_CLASS and BENCH_THREADS.
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 WORKER_THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 

@@ -197,4 +197,39 @@ ZH = {
     "unread": "未读",
     "until another rule follows": "直到有新标准接替",
     "used by evaluations: a change makes a new version": "已被评分使用：修改将生成新版本",
+    "Quality": "质检",
+    "Sampling rules published for your team:": "为您的班组新发布的录音抽取标准：",
+    "from %(day)s, published %(when)s": "自 %(day)s 起，发布于 %(when)s",
+    "No new sampling rule for your team in the last two weeks.": "近两周没有为您的班组新发布的抽取标准。",
+    "Your team's evaluations": "本组质检评分",
+    "You have read all your evaluations.": "您已阅读全部质检评分。",
+    "My evaluations": "我的质检评分",
+    "Rules that choose my calls": "抽取我录音的标准",
+    ("%(num)d call of today's sample is yours to score.",
+     "%(num)d calls of today's sample are yours to score."): "今天抽取的录音中有 %(num)d 通分配给您评分。",
+    "Today's sample has not been drawn for you yet.": "今天还没有为您抽取录音。",
+    "Open the QA queue": "打开质检队列",
+    "Import calls": "导入录音记录",
+    "Upload the telephony system's call log as .xlsx or .csv. Every row is checked first; "
+    "nothing is stored until you confirm, and then every call is stored or none. A serial no. "
+    "already in the log is never stored twice.":
+        "上传电话系统导出的通话记录（.xlsx 或 .csv）。系统会先逐行检查，确认之前不保存任何数据；"
+        "确认后要么全部保存，要么全部不保存。已在记录中的录音流水号不会重复保存。",
+    "The first row names the columns: 录音流水号 (serial no.), 工号 (employee no.), 开始时间 "
+    "(start, e.g. 2026-12-01 09:30:05, in the center's time zone), 通话时长 (duration in "
+    "seconds), 呼叫方向 (呼入 or 呼出), 客户号码 (customer number, optional), 录音地址 "
+    "(recording address, optional). English column names work too.":
+        "第一行为列名：录音流水号、工号、开始时间（如 2026-12-01 09:30:05，按中心时区）、"
+        "通话时长（秒）、呼叫方向（呼入或呼出）、客户号码（可选）、录音地址（可选）。也可使用英文列名。",
+    "Check the call log": "检查通话记录",
+    "Stored %(added)d calls; %(there)d were already in the log.":
+        "已保存 %(added)d 通录音记录；%(there)d 通已在记录中。",
+    "See the calls": "查看录音",
+    "The file has no calls below the first row.": "文件第一行以下没有通话记录。",
+    ("Import %(num)d call now?", "Import %(num)d calls now?"): "现在导入 %(num)d 通录音记录吗？",
+    ("Import %(num)d call", "Import %(num)d calls"): "导入 %(num)d 通录音记录",
+    "and %(n)d more rows with problems": "另有 %(n)d 行有问题",
+    "The first rows of the file.": "文件的前几行。",
+    "Columns missing from the first row: %(columns)s.": "第一行缺少以下列：%(columns)s。",
+    "At most %(n)d calls per file.": "每个文件最多 %(n)d 通录音记录。",
 }

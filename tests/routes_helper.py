@@ -263,6 +263,15 @@ def draft_evaluation(world: World):
                            scorecard_version_id=card.versions[0].id, sampled_call_id=pick.id))
 
 
+def calls_batch(world: World):
+    """An unapplied call log upload of the supervisor: one call of the agent."""
+    from app.qa import calls
+
+    rows = [{"serial_no": "F-0001", "employee_no": world.user("agent").employee_no,
+             "started_at": "2099-03-09 09:30:00", "duration_s": "120", "direction": "in"}]
+    return _add(calls.store_batch("calls.csv", rows, world.user("supervisor")))
+
+
 def api_token(world: World):
     """A token for the telephony system."""
     from app.qa import tokens
@@ -297,6 +306,8 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
 ENDPOINT_ARGUMENTS: dict[tuple[str, str], Callable[[World], object]] = {
     ("staff.preview_roster", "batch_id"): lambda world: world.once("roster", roster_batch).id,
     ("staff.apply_roster", "batch_id"): lambda world: world.once("roster", roster_batch).id,
+    ("qa.preview_calls", "batch_id"): lambda world: world.once("calls", calls_batch).id,
+    ("qa.apply_calls", "batch_id"): lambda world: world.once("calls", calls_batch).id,
 }
 
 

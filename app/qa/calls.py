@@ -53,6 +53,51 @@ class CallRow:
     call: dict | None = None
 
 
+MAX_FILE_ROWS = 200_000
+KIND = "calls"
+
+
+def parse(filename: str, data: bytes) -> list[dict[str, str]]:
+    """A call log file as rows of named values; ImportFileError for an unreadable file."""
+    from app.staff.importer import ImportFileError, read_rows
+
+    rows = [row for row in read_rows(filename, data) if any(cell for cell in row)]
+    if not rows:
+        raise ImportFileError(_("The file is empty."))
+    positions: dict[str, int] = {}
+    for index, title in enumerate(rows[0]):
+        key = header_key(title)
+        if key is not None and key not in positions:
+            positions[key] = index
+    missing = [COLUMN_LABELS[key]() for key in REQUIRED if key not in positions]
+    if missing:
+        raise ImportFileError(_("Columns missing from the first row: %(columns)s.",
+                                columns=", ".join(missing)))
+    if len(rows) - 1 > MAX_FILE_ROWS:
+        raise ImportFileError(_("At most %(n)d calls per file.", n=MAX_FILE_ROWS))
+    return [{key: (row[i] if i < len(row) else "") for key, i in positions.items()}
+            for row in rows[1:]]
+
+
+def store_batch(filename: str, rows: list[dict[str, str]], owner: User):
+    """Keep the uploaded rows until the person confirms them."""
+    import json
+
+    from app.staff.models import ImportBatch
+
+    batch = ImportBatch(kind=KIND, filename=filename[:200], payload=json.dumps(
+        rows, ensure_ascii=False), created_by_id=owner.id)
+    db.session.add(batch)
+    return batch
+
+
+def rows_of(batch) -> list[dict[str, str]]:
+    """The rows an upload holds."""
+    import json
+
+    return json.loads(batch.payload)
+
+
 def header_key(name: str) -> str | None:
     """The column a header names, in either language."""
     wanted = name.strip().lower()

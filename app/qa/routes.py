@@ -15,8 +15,9 @@ from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger
 from app.pagination import paginate
-from app.qa import evaluations, policy, rules, sampling, scorecards, tokens
+from app.qa import calls, evaluations, policy, rules, sampling, scorecards, tokens
 from app.qa.forms import (
+    CallFileForm,
     CategoryForm,
     ItemForm,
     RuleForm,
@@ -40,7 +41,7 @@ from app.qa.models import (
     ScorecardVersion,
 )
 from app.staff.forms import choices
-from app.staff.models import Role, Status, Team, User
+from app.staff.models import ImportBatch, Role, Status, Team, User
 from app.staff.services import RuleError
 from app.timeutil import center_today, utcnow
 from app.web import row_id
@@ -119,6 +120,71 @@ def show_call(call_id: int):
     return render("qa/show_call.html", call=call, picks=picks, evaluations=shown, mine=mine,
                   start_form=StartForm(), statuses=EVALUATION_STATUS,
                   can_score=current_user.role == Role.QA)
+
+
+# --- importing a call log file ---------------------------------------------------------------
+
+PREVIEW_PROBLEMS = 500  # rows with problems listed on the page; the count says how many more
+
+
+@bp.route("/calls/import", methods=["GET", "POST"])
+def import_calls():
+    """Upload a call log file; every row is checked and shown before anything is stored."""
+    from app.staff.importer import ImportFileError
+
+    form = CallFileForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            rows = calls.parse(upload.filename or "", upload.read())
+        except ImportFileError as error:
+            form.file.errors = [*form.file.errors, str(error)]
+        else:
+            batch = calls.store_batch(upload.filename or "", rows, current_user)
+            db.session.commit()
+            return see_other(url_for("qa.preview_calls", batch_id=batch.id))
+    return render("qa/import_calls.html", block="form", form=form, columns=calls.COLUMNS,
+                  status=422 if form.errors else 200)
+
+
+def load_call_batch(batch_id: int) -> ImportBatch:
+    """A call log upload of the signed-in person, or 404."""
+    batch = db.session.get(ImportBatch, batch_id, with_for_update=lock_for_change(ImportBatch))
+    if batch is None or batch.created_by_id != current_user.id or batch.kind != calls.KIND:
+        abort(404)
+    return batch
+
+
+def _preview(batch: ImportBatch, status: int = 200, stored=None):
+    checked = calls.check_rows(calls.rows_of(batch))
+    bad = [row for row in checked if row.problems]
+    return render("qa/preview_calls.html", batch=batch, total=len(checked), bad=len(bad),
+                  shown=bad[:PREVIEW_PROBLEMS], sample=checked[:10] if not bad else [],
+                  form=VersionForm(), stored=stored, status=status)
+
+
+@bp.route("/calls/import/<int:batch_id>")
+def preview_calls(batch_id: int):
+    """How many rows, and every row with problems; the import button only when there are
+    none."""
+    return _preview(load_call_batch(batch_id))
+
+
+@bp.route("/calls/import/<int:batch_id>", methods=["POST"])
+def apply_calls(batch_id: int):
+    """Store every call of the file, or none; calls already in the log are skipped."""
+    batch = load_call_batch(batch_id)
+    if not VersionForm().validate_on_submit():
+        abort(400)
+    if batch.applied_at is not None:
+        abort(409)
+    checked = calls.check_rows(calls.rows_of(batch))
+    if any(row.problems for row in checked):
+        return _preview(batch, status=422)
+    stored = calls.store(checked, "file", actor=current_user, what=f"file {batch.id}")
+    batch.applied_at = utcnow()
+    db.session.commit()
+    return _preview(batch, stored=stored)
 
 
 # --- sampling rules -------------------------------------------------------------------------

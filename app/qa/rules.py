@@ -293,3 +293,15 @@ def explain(rule: SamplingRule, agent: User, day: date) -> Explanation:
                                          Call.imported_at > drawn.drawn_at)
             .order_by(Call.started_at)))
     return Explanation(rule, day, verdicts, call_ids, drawn, drawn_serials, late)
+
+
+def recently_published_for_team(team_id: int | None, since: datetime):
+    """A select of the rules published since `since` that cover anyone in the team: what a
+    lead sees on the home page the moment it is published."""
+    members = select(sampling_rule_person.c.rule_id).join(
+        User, User.id == sampling_rule_person.c.user_id).where(User.team_id == team_id)
+    return select(SamplingRule).where(
+        SamplingRule.status == RuleStatus.PUBLISHED, SamplingRule.published_at >= since,
+        or_(SamplingRule.scope == Scope.ALL,
+            and_(SamplingRule.scope == Scope.TEAM, SamplingRule.team_id == team_id),
+            and_(SamplingRule.scope == Scope.PEOPLE, SamplingRule.id.in_(members))))

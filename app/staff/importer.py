@@ -71,6 +71,11 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+def read_rows(filename: str, data: bytes) -> list[list[str]]:
+    """The cells of the first sheet of an .xlsx, or of a .csv (UTF-8 or GBK), as text."""
+    return _read_rows(filename, data)
+
+
 def _read_rows(filename: str, data: bytes) -> list[list[str]]:
     if filename.lower().endswith(".xlsx"):
         from openpyxl import load_workbook

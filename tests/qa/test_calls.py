@@ -10,7 +10,7 @@ from app.extensions import db
 from app.qa import calls, tokens
 from app.qa.models import ApiToken, Call
 from app.staff.models import Role
-from tests.conftest import login
+from tests.conftest import csrf_from, login
 
 NOW = datetime(2026, 12, 2, 8, tzinfo=UTC)
 
@@ -152,3 +152,50 @@ def test_not_json_is_a_clear_400(client, token):
                            headers={"Authorization": f"Bearer {plain}"})
     assert response.status_code == 400
     assert "JSON" in response.json["error"]
+
+
+# --- the file import --------------------------------------------------------------------------
+
+CSV_HEADER = "录音流水号,工号,开始时间,通话时长,呼叫方向,客户号码\n"
+
+
+def upload(client, body: str, name="calls.csv"):
+    import io
+
+    token = csrf_from(client.get("/calls/import").text)
+    return client.post("/calls/import", data={
+        "csrf_token": token, "file": (io.BytesIO(body.encode("utf-8")), name)},
+        content_type="multipart/form-data")
+
+
+def test_a_file_is_checked_row_by_row_then_stored_all_or_nothing(client, agent, make_user):
+    supervisor = make_user(role=Role.SUPERVISOR)
+    assert login(client, supervisor.username).status_code == 303
+    bad = upload(client, CSV_HEADER + "F-1,A0001,2026-12-01 09:30,245,呼入,13800138000\n"
+                                      "F-2,NOBODY,2026-12-01 09:40,100,呼出,\n")
+    preview = client.get(bad.headers["Location"])
+    assert "NOBODY" in preview.text and "第 3 行" not in preview.text
+    assert "有 1 行存在问题" in preview.text
+    batch_url = bad.headers["Location"]
+    assert f'action="{batch_url}"' not in preview.text  # no import button while rows are bad
+    refused = client.post(batch_url, data={"csrf_token": csrf_from(preview.text)})
+    assert refused.status_code == 422 and count() == 0
+    good = upload(client, CSV_HEADER + "F-1,A0001,2026-12-01 09:30,245,呼入,13800138000\n"
+                                       "F-3,A0001,2026-12-01 10:30,60,呼出,\n")
+    preview = client.get(good.headers["Location"])
+    assert "导入 2 通录音记录" in preview.text
+    done = client.post(good.headers["Location"], data={"csrf_token": csrf_from(preview.text)})
+    assert done.status_code == 200 and count() == 2
+    assert client.post(good.headers["Location"], data={
+        "csrf_token": csrf_from(preview.text)}).status_code == 409  # not twice
+    again = upload(client, CSV_HEADER + "F-1,A0001,2026-12-01 09:30,245,呼入,13800138000\n")
+    page = client.get(again.headers["Location"])
+    stored = client.post(again.headers["Location"], data={"csrf_token": csrf_from(page.text)})
+    assert "1 通已在记录中" in stored.text and count() == 2
+
+
+def test_a_file_without_the_columns_is_refused_beside_the_field(client, make_user):
+    assert login(client, make_user(role=Role.QA).username).status_code == 303
+    response = upload(client, "hello,world\n1,2\n")
+    assert response.status_code == 422
+    assert 'id="file-error"' in response.text and "录音流水号" in response.text

@@ -43,9 +43,9 @@ PINNED = {
     ("agent", "/people"): 5,
     # viewer, head counts by team, role and status, what waits, next shifts
     ("supervisor", "/"): 6,
-    # viewer, the team's members, what waits, next shifts, own team (its lead is the
-    # viewer, already loaded)
-    ("lead", "/"): 5,
+    # viewer, the team's members, what waits, sampling rules just published for the team,
+    # next shifts, own team (its lead is the viewer, already loaded)
+    ("lead", "/"): 6,
     # viewer, head count per team, teams, their leads
     ("supervisor", "/teams"): 4,
 }
@@ -192,9 +192,9 @@ def test_the_home_page_reads_what_waits_with_the_same_queries_however_much_waits
     wait_for_lead(lead_id, team_id, 300)
     large = queries_for(client, "/")
     assert len(small) == len(large), "\n".join(["3 waiting:", *small, "303 waiting:", *large])
-    # viewer, team members, what waits, the waiting leave, the waiting swaps, next shifts,
-    # own team
-    assert len(small) == 7, "\n".join(small)
+    # viewer, team members, what waits, the waiting leave, the waiting swaps, rules just
+    # published, next shifts, own team
+    assert len(small) == 8, "\n".join(small)
     page = client.get("/").text
     assert page.count('class="pending-item"') == 5  # the oldest five leave requests
     assert page.count('class="pending-item swap-item"') == 5

@@ -1,0 +1,199 @@
+"""The quality pages as their users meet them: rules, the queue, the evaluation form, agents."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.qa import scorecards
+from app.qa.models import Call, Evaluation, RuleStatus, SampledCall, SamplingRule
+from app.staff.models import Role
+from app.timeutil import center_tz
+from tests.conftest import HX, csrf_from, login, post_form
+
+TODAY = date(2026, 12, 2)
+
+
+@pytest.fixture
+def center(app, make_user, make_team, clock):
+    """A reviewer, a supervisor, a team with its lead and two agents, a scorecard, and calls
+    of both agents today."""
+    clock.set(datetime.combine(TODAY, time(20), center_tz()).astimezone(UTC))
+    lead = make_user(role=Role.LEAD)
+    team = make_team(lead=lead)
+    people = {"qa": make_user(role=Role.QA), "boss": make_user(role=Role.SUPERVISOR),
+              "lead": lead, "a1": make_user(team=team), "a2": make_user(team=team),
+              "outsider": make_user(team=make_team())}
+    card = scorecards.create("通用质检表", people["boss"])
+    category = scorecards.add_category(card, "服务态度", people["boss"])
+    scorecards.add_item(card, category, "语气生硬", 5, "", people["boss"])
+    scorecards.add_item(card, category, "打断客户", 3, "", people["boss"])
+    for key in ("a1", "a2"):
+        for n, hh in enumerate((10, 12, 13)):
+            db.session.add(Call(serial_no=f"{key}-{n}", agent_id=people[key].id,
+                                started_at=datetime.combine(TODAY, time(hh), center_tz()),
+                                duration_s=300, direction="in", customer_number="13800138000"))
+    db.session.commit()
+    return people
+
+
+def rule_form(first_day: date, **changes) -> dict:
+    return {"name": "11点后第1通", "scope": "all", "team_id": "0", "first_day":
+            first_day.isoformat(), "window_start": "11:00", "longer_than_s": "200",
+            "direction": "any", "nth_from": "1", "nth_to": "1",
+            "weekdays": [str(d) for d in range(7)], **changes}
+
+
+def as_user(app, person):
+    client = app.test_client()
+    assert login(client, person.username).status_code == 303
+    return client
+
+
+def test_a_rule_is_published_a_day_ahead_through_the_pages(app, center):
+    qa = as_user(app, center["qa"])
+    response = post_form(qa, "/sampling-rules/new", rule_form(TODAY),
+                         token_page="/sampling-rules/new")
+    assert response.status_code == 303
+    rule = db.session.scalar(select(SamplingRule))
+    refused = post_form(qa, f"/sampling-rules/{rule.id}/publish", {"version": rule.version},
+                        token_page=f"/sampling-rules/{rule.id}")
+    assert refused.status_code == 422
+    assert "至少 1 天" in refused.text and "2026-12-03" in refused.text
+    db.session.refresh(rule)
+    assert rule.status == RuleStatus.DRAFT
+    post_form(qa, f"/sampling-rules/{rule.id}/edit",
+              rule_form(TODAY + timedelta(days=1), version=rule.version),
+              token_page=f"/sampling-rules/{rule.id}/edit")
+    db.session.refresh(rule)
+    ok = post_form(qa, f"/sampling-rules/{rule.id}/publish", {"version": rule.version},
+                   token_page=f"/sampling-rules/{rule.id}")
+    assert ok.status_code == 303
+    db.session.refresh(rule)
+    assert rule.status == RuleStatus.PUBLISHED
+    # fixed from now on, and visible to the lead and the agents it covers
+    assert qa.get(f"/sampling-rules/{rule.id}/edit").status_code == 409
+    assert rule.name in as_user(app, center["a1"]).get("/sampling-rules").text
+    assert rule.name in as_user(app, center["lead"]).get("/sampling-rules").text
+
+
+def test_a_rule_field_problem_is_shown_beside_the_field(app, center):
+    qa = as_user(app, center["qa"])
+    response = post_form(qa, "/sampling-rules/new",
+                         rule_form(TODAY + timedelta(days=1), nth_from="3", nth_to="2"),
+                         token_page="/sampling-rules/new")
+    assert response.status_code == 422
+    assert 'id="nth_to-error"' in response.text
+    assert db.session.scalar(select(SamplingRule)) is None
+
+
+def published_rule(center, first_day=TODAY) -> SamplingRule:
+    rule = SamplingRule(name="11点后第1通", scope="all", first_day=first_day,
+                        window_start=time(11), longer_than_s=200, nth_from=1, nth_to=1,
+                        status=RuleStatus.PUBLISHED, created_by_id=center["qa"].id,
+                        published_at=datetime(2026, 11, 30, tzinfo=UTC))
+    db.session.add(rule)
+    db.session.commit()
+    return rule
+
+
+def test_the_reviewer_draws_scores_and_publishes(app, center):
+    rule = published_rule(center)
+    qa = as_user(app, center["qa"])
+    assert "立即抽取录音" in qa.get("/qa/queue").text
+    assert post_form(qa, "/qa/queue/draw", {}, token_page="/qa/queue").status_code == 303
+    picks = db.session.scalars(select(SampledCall).order_by(SampledCall.id)).all()
+    assert [db.session.get(Call, p.call_id).serial_no for p in picks] == ["a1-1", "a2-1"]
+    queue = qa.get("/qa/queue").text
+    assert "a1-1" in queue and "a2-1" in queue
+    call = db.session.get(Call, picks[0].call_id)
+    response = post_form(qa, f"/calls/{call.id}/evaluate", {}, token_page=f"/calls/{call.id}")
+    evaluation = db.session.scalar(select(Evaluation))
+    assert response.headers["Location"] == f"/evaluations/{evaluation.id}"
+    assert evaluation.sampled_call_id == picks[0].id and not evaluation.off_sample
+    items = scorecards.latest(evaluation.scorecard_version.scorecard).items
+    page = qa.get(f"/evaluations/{evaluation.id}").text
+    token = csrf_from(page)
+    total = qa.post(f"/evaluations/{evaluation.id}/total", headers=HX,
+                    data={"csrf_token": token, "item": [str(i.id) for i in items]})
+    assert ">92<" in total.text and "<html" not in total.text  # 100 - 5 - 3, nothing saved
+    assert db.session.get(Evaluation, evaluation.id).deductions == []
+    published = qa.post(f"/evaluations/{evaluation.id}", data={
+        "csrf_token": token, "version": evaluation.version, "publish": "1",
+        "item": [str(items[0].id)], f"note-{items[0].id}": "语气不耐烦",
+        f"moment-{items[0].id}": "42"})
+    assert published.status_code == 303
+    db.session.expire_all()
+    evaluation = db.session.get(Evaluation, evaluation.id)
+    assert evaluation.score == 95 and evaluation.status == "published"
+    assert evaluation.deductions[0].moment_s == 42
+    again = qa.post(f"/evaluations/{evaluation.id}", data={
+        "csrf_token": token, "version": evaluation.version, "publish": "1", "item": []})
+    assert again.status_code == 409  # a published evaluation is not edited here
+
+    agent = as_user(app, center["a1"])
+    mine = agent.get(f"/evaluations/{evaluation.id}")
+    assert mine.status_code == 200 and "语气不耐烦" in mine.text and "我已阅读" in mine.text
+    assert post_form(agent, f"/evaluations/{evaluation.id}/read", {},
+                     token_page=f"/evaluations/{evaluation.id}").status_code == 303
+    assert db.session.get(Evaluation, evaluation.id).read_at is not None
+    why = agent.get(f"/sampling-rules/{rule.id}/why?agent={center['a1'].id}&day={TODAY}")
+    assert why.status_code == 200
+    assert "开始时间早于时间段" in why.text  # 10:00 is before the 11:00 window
+    assert "抽中：符合条件的第 1 通" in why.text
+    # nobody else's
+    assert as_user(app, center["a2"]).get(f"/evaluations/{evaluation.id}").status_code == 404
+    assert as_user(app, center["outsider"]).get(
+        f"/sampling-rules/{rule.id}/why?agent={center['a1'].id}&day={TODAY}").status_code == 404
+    assert "95" in as_user(app, center["lead"]).get("/evaluations").text
+
+
+def test_a_draft_stays_with_the_reviewer(app, center):
+    published_rule(center)
+    qa = as_user(app, center["qa"])
+    post_form(qa, "/qa/queue/draw", {}, token_page="/qa/queue")
+    call = db.session.scalar(select(Call).where(Call.serial_no == "a1-1"))
+    post_form(qa, f"/calls/{call.id}/evaluate", {}, token_page=f"/calls/{call.id}")
+    evaluation = db.session.scalar(select(Evaluation))
+    assert as_user(app, center["a1"]).get(f"/evaluations/{evaluation.id}").status_code == 404
+    assert as_user(app, center["lead"]).get(f"/evaluations/{evaluation.id}").status_code == 404
+
+
+def test_off_sample_needs_a_reason_on_the_page(app, center):
+    qa = as_user(app, center["qa"])
+    call = db.session.scalar(select(Call).where(Call.serial_no == "a2-0"))
+    refused = post_form(qa, f"/calls/{call.id}/evaluate", {"reason": " "},
+                        token_page=f"/calls/{call.id}")
+    assert refused.status_code == 422 and 'class="error"' in refused.text
+    assert db.session.scalar(select(Evaluation)) is None
+    post_form(qa, f"/calls/{call.id}/evaluate", {"reason": "客户投诉"},
+              token_page=f"/calls/{call.id}")
+    evaluation = db.session.scalar(select(Evaluation))
+    assert evaluation.off_sample and evaluation.off_sample_reason == "客户投诉"
+    assert "标准外" in qa.get(f"/evaluations/{evaluation.id}").text
+
+
+def test_the_call_page_masks_the_customer_number(app, center):
+    call = db.session.scalar(select(Call).where(Call.serial_no == "a1-0"))
+    page = as_user(app, center["lead"]).get(f"/calls/{call.id}").text
+    assert "*******8000" in page and "13800138000" not in page
+    assert as_user(app, center["a2"]).get(f"/calls/{call.id}").status_code == 404
+
+
+def test_a_lead_sees_a_rule_for_the_team_on_the_home_page_once_published(
+        app, center, make_user, make_team):
+    other_lead = make_user(role=Role.LEAD)
+    make_team(lead=other_lead)
+    qa = as_user(app, center["qa"])
+    post_form(qa, "/sampling-rules/new", rule_form(
+        TODAY + timedelta(days=1), scope="team", team_id=str(center["a1"].team_id)),
+        token_page="/sampling-rules/new")
+    rule = db.session.scalar(select(SamplingRule))
+    assert rule.scope == "team"
+    lead = as_user(app, center["lead"])
+    assert rule.name not in lead.get("/").text  # a draft is nobody's business yet
+    post_form(qa, f"/sampling-rules/{rule.id}/publish", {"version": rule.version},
+              token_page=f"/sampling-rules/{rule.id}")
+    assert rule.name in lead.get("/").text
+    assert rule.name not in as_user(app, other_lead).get("/").text  # another team's lead
