@@ -28,7 +28,12 @@ def render(template: str, block: str | None = None, status: int = 200, **context
         body = render_block(template, block, **context)
     else:
         body = flask_render(template, **context)
-    return Response(body, status=status, mimetype="text/html")
+    response = Response(body, status=status, mimetype="text/html")
+    if request.method != "GET" and request.headers.get("HX-Boosted") == "true":
+        # A boosted form answered with a page (a refusal, a result): keep the address of the
+        # page the form was on, not the POST-only address of the form's action.
+        response.headers["HX-Push-Url"] = "false"
+    return response
 
 
 def see_other(url: str) -> Response:

@@ -272,6 +272,16 @@ def calls_batch(world: World):
     return _add(calls.store_batch("calls.csv", rows, world.user("supervisor")))
 
 
+def calibration_round(world: World):
+    """An open calibration round on the agent's call."""
+    from app.qa.models import Calibration
+
+    call = world.once("call", agent_call)
+    card = world.once("scorecard", scorecard)
+    return _add(Calibration(call_id=call.id, scorecard_version_id=card.versions[0].id,
+                            created_by_id=world.ids["supervisor"]))
+
+
 def api_token(world: World):
     """A token for the telephony system."""
     from app.qa import tokens
@@ -301,6 +311,7 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     "scorecard_item_id": lambda world: world.once("scorecard", scorecard).versions[0]
     .categories[0].items[0].id,
     "token_id": lambda world: world.once("token", api_token).id,
+    "calibration_id": lambda world: world.once("calibration", calibration_round).id,
 }
 # Where one name means another kind of object on some routes: (endpoint, name) -> value.
 ENDPOINT_ARGUMENTS: dict[tuple[str, str], Callable[[World], object]] = {

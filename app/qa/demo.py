@@ -123,8 +123,9 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
             publish = not (back == 1 and pick.id % 5 == 0)
             evaluations.save(evaluation, reviewer, marks, evaluation.version, publish, when)
             if publish and rng.random() < .7:
-                evaluations.confirm_read(evaluation, call.agent,
-                                         when + timedelta(hours=rng.randint(1, 30)))
+                read = min(when + timedelta(hours=rng.randint(1, 30)), now - timedelta(minutes=5))
+                if read > when:
+                    evaluations.confirm_read(evaluation, call.agent, read)
             made += 1
         db.session.flush()
     _off_sample(reviewers, version, today, rng)

@@ -96,6 +96,8 @@ def save(evaluation: Evaluation, reviewer: User, marks: list[Mark], seen_version
             raise RuleError("items", _("The moment must fall within the call (0 to %(n)d s).",
                                        n=evaluation.call.duration_s))
     before = audit.snapshot(evaluation, FIELDS)
+    evaluation.deductions.clear()
+    db.session.flush()  # the old rows go before the new ones come (one row per item)
     evaluation.deductions = [
         Deduction(item_id=m.item_id, points=items[m.item_id].points, note=m.note.strip()[:500],
                   moment_s=m.moment_s) for m in marks]

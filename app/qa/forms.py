@@ -31,8 +31,8 @@ DIRECTIONS = choices([("any", _l("In and out")), ("in", _l("Incoming only")),
 class RuleForm(FlaskForm):
     """A sampling rule, in the words of the rule: whose calls, which days, which call."""
 
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)])
-    scope = SelectField(_l("Whose calls"), choices=SCOPES)
+    name = StringField(_l("Rule name"), validators=[InputRequired(), Length(max=100)])
+    scope = SelectField(_l("Covers"), choices=SCOPES)
     team_id = SelectField(_l("Team"), coerce=int, validate_choice=False, default=0)
     people = SelectMultipleField(_l("People"), coerce=int, validate_choice=False)
     weekdays = SelectMultipleField(_l("Weekdays"), coerce=int, choices=WEEKDAYS,
@@ -69,7 +69,7 @@ class TokenForm(FlaskForm):
 class ScorecardForm(FlaskForm):
     """A new scorecard."""
 
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=100)])
+    name = StringField(_l("Scorecard name"), validators=[InputRequired(), Length(max=100)])
 
 
 class CategoryForm(FlaskForm):
@@ -99,3 +99,10 @@ class CallFileForm(FlaskForm):
     """A call log file from the telephony system."""
 
     file = FileField(_l("Call log file (.xlsx or .csv)"), validators=[FileRequired()])
+
+
+class CalibrationForm(FlaskForm):
+    """Start a calibration round on a call."""
+
+    serial_no = StringField(_l("Recording serial no."), validators=[InputRequired(),
+                                                                   Length(max=64)])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import Select, false, or_, select
 
-from app.qa.models import Evaluation, EvaluationStatus, RuleStatus, SamplingRule
+from app.extensions import db
+from app.qa.models import Calibration, Evaluation, EvaluationStatus, RuleStatus, SamplingRule
 from app.staff.models import Role, Team, User
 from app.staff.policy import is_supervisor, leads_team
 
@@ -43,16 +44,25 @@ def can_see_evaluation(viewer, evaluation: Evaluation | None) -> bool:
     ones that count (never calibration scores)."""
     if evaluation is None or not viewer.is_authenticated:
         return False
-    if is_supervisor(viewer) or viewer.role == Role.QA:
+    if is_supervisor(viewer):
         return True
+    if viewer.role == Role.QA:
+        # Calibration is blind: another reviewer's score shows once the round is closed.
+        return (evaluation.calibration_id is None or evaluation.reviewer_id == viewer.id
+                or db.session.get(Calibration, evaluation.calibration_id).closed_at is not None)
     return (evaluation.status == EvaluationStatus.PUBLISHED and evaluation.calibration_id is None
             and sees_agent(viewer, evaluation.agent))
 
 
 def visible_evaluations(viewer, stmt: Select) -> Select:
     """Restrict a select of evaluations the way can_see_evaluation does."""
-    if is_supervisor(viewer) or viewer.role == Role.QA:
+    if is_supervisor(viewer):
         return stmt
+    if viewer.role == Role.QA:
+        closed = select(Calibration.id).where(Calibration.closed_at.is_not(None))
+        return stmt.where(or_(Evaluation.calibration_id.is_(None),
+                              Evaluation.reviewer_id == viewer.id,
+                              Evaluation.calibration_id.in_(closed)))
     return stmt.where(Evaluation.status == EvaluationStatus.PUBLISHED,
                       Evaluation.calibration_id.is_(None),
                       visible_agents(viewer, Evaluation.agent_id))

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, request, url_for
+from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import audit
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger
 from app.pagination import paginate
-from app.qa import calls, evaluations, policy, rules, sampling, scorecards, tokens
+from app.qa import (
+    calibration,
+    calls,
+    evaluations,
+    policy,
+    reports,
+    rules,
+    sampling,
+    scorecards,
+    tokens,
+)
 from app.qa.forms import (
+    CalibrationForm,
     CallFileForm,
     CategoryForm,
     ItemForm,
@@ -28,6 +40,7 @@ from app.qa.forms import (
 )
 from app.qa.models import (
     ApiToken,
+    Calibration,
     Call,
     Evaluation,
     EvaluationStatus,
@@ -108,17 +121,21 @@ def list_calls():
 @bp.route("/calls/<int:call_id>")
 def show_call(call_id: int):
     """One call: its facts, the recording, why it was sampled, and its evaluations."""
-    call = load_call(call_id)
+    return _call_page(load_call(call_id), StartForm())
+
+
+def _call_page(call: Call, start_form: StartForm, status: int = 200):
     picks = db.session.scalars(select(SampledCall).where(SampledCall.call_id == call.id)
                                .options(joinedload(SampledCall.draw).joinedload(SampleDraw.rule),
                                         joinedload(SampledCall.reviewer))).all()
     shown = db.session.scalars(policy.visible_evaluations(current_user, select(Evaluation).where(
         Evaluation.call_id == call.id)).options(joinedload(Evaluation.reviewer))
         .order_by(Evaluation.id)).all()
+    shown = [e for e in shown if policy.can_see_evaluation(current_user, e)]
     mine = next((e for e in shown if e.reviewer_id == current_user.id
                  and e.calibration_id is None), None)
     return render("qa/show_call.html", call=call, picks=picks, evaluations=shown, mine=mine,
-                  start_form=StartForm(), statuses=EVALUATION_STATUS,
+                  start_form=start_form, statuses=EVALUATION_STATUS, status=status,
                   can_score=current_user.role == Role.QA)
 
 
@@ -266,6 +283,14 @@ def _rule_data(form: RuleForm) -> rules.RuleData:
         direction=form.direction.data, nth_from=form.nth_from.data, nth_to=form.nth_to.data)
 
 
+def _all_problems(form: RuleForm) -> bool:
+    """Put every problem of the rule beside its field at once; whether there were any."""
+    found = rules.problems(_rule_data(form))
+    for error in found:
+        _blame(form, error)
+    return bool(found)
+
+
 def _blame(form, error: RuleError) -> None:
     target = getattr(form, error.field, None)
     if target is None or not hasattr(target, "errors"):
@@ -291,7 +316,7 @@ def new_rule():
                                    or 0, weekdays=[d for d in range(7) if data.weekdays >> d & 1]))
         else:
             form.first_day.data = earliest
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _all_problems(form):
         try:
             rule = rules.save_draft(None, _rule_data(form), current_user)
         except RuleError as error:
@@ -318,7 +343,7 @@ def edit_rule(rule_id: int):
         form.people.data = [p.id for p in rule.people]
         form.weekdays.data = [d for d in range(7) if rule.weekdays >> d & 1]
         form.version.data = rule.version
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _all_problems(form):
         try:
             rules.save_draft(rule, _rule_data(form), current_user, _version(form))
         except RuleError as error:
@@ -425,7 +450,8 @@ def draw_sample():
         abort(400)
     day = _day_arg() or center_today()
     if day > center_today():
-        abort(422)
+        flash(_("The sample of a day is drawn on that day, from the calls it brings."), "error")
+        return see_other(url_for("qa.queue", day=day.isoformat()))
     for rule in _published_rules_on(day):
         rules.draw(rule, day, utcnow())
     db.session.commit()
@@ -454,8 +480,8 @@ def start_evaluation(call_id: int):
                                        utcnow())
     except RuleError as error:
         form.reason.errors = [error.message]
-        return render("qa/show_call.html", call=call, picks=[], evaluations=[], mine=None,
-                      start_form=form, statuses=EVALUATION_STATUS, can_score=True, status=422)
+        db.session.rollback()
+        return _call_page(load_call(call_id), form, 422)
     db.session.commit()
     return see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id))
 
@@ -716,3 +742,193 @@ def revoke_token(token_id: int):
     flash(_("The token is revoked: the API refuses it from now on."), "success")
     return see_other(url_for("qa.list_tokens"))
 
+
+
+# --- calibration ----------------------------------------------------------------------------
+
+
+def load_calibration(calibration_id: int) -> Calibration:
+    """The round, or 404."""
+    round_ = db.session.get(Calibration, calibration_id,
+                            with_for_update=lock_for_change(Calibration))
+    if round_ is None:
+        abort(404)
+    return round_
+
+
+@bp.route("/calibrations")
+def list_calibrations():
+    """Open and closed calibration rounds; a supervisor starts one here."""
+    rounds = db.session.scalars(select(Calibration).options(joinedload(Calibration.call))
+                                .order_by(Calibration.id.desc()).limit(50)).all()
+    mine = {e.calibration_id: e for e in db.session.scalars(select(Evaluation).where(
+        Evaluation.reviewer_id == current_user.id, Evaluation.calibration_id.is_not(None)))}
+    return render("qa/list_calibrations.html", rounds=rounds, mine=mine, form=CalibrationForm(),
+                  statuses=EVALUATION_STATUS)
+
+
+@bp.route("/calibrations", methods=["POST"])
+def new_calibration():
+    """Start a round on a call, against the current scorecard."""
+    form = CalibrationForm()
+    call = None
+    if form.validate_on_submit():
+        call = db.session.scalar(select(Call).where(Call.serial_no == form.serial_no.data.strip()))
+        if call is None:
+            form.serial_no.errors = [_("No call has this serial no.")]
+    version = _current_version()
+    if call is not None and (version is None or not version.items):
+        form.serial_no.errors = [_("There is no scorecard with deduction items yet.")]
+    if form.errors:
+        rounds = db.session.scalars(select(Calibration).order_by(Calibration.id.desc())
+                                    .limit(50)).all()
+        return render("qa/list_calibrations.html", rounds=rounds, mine={}, form=form,
+                      statuses=EVALUATION_STATUS, status=422)
+    round_ = calibration.create(call, version, current_user, utcnow())
+    db.session.commit()
+    flash(_("The calibration round is open: every reviewer scores the call blind."), "success")
+    return see_other(url_for("qa.show_calibration", calibration_id=round_.id))
+
+
+@bp.route("/calibrations/<int:calibration_id>")
+def show_calibration(calibration_id: int):
+    """The round: who has scored; the agreement once the supervisor may see it or it closed."""
+    round_ = load_calibration(calibration_id)
+    submitted = db.session.scalars(select(Evaluation).where(
+        Evaluation.calibration_id == round_.id).options(joinedload(Evaluation.reviewer))
+        .order_by(Evaluation.id)).all()
+    mine = next((e for e in submitted if e.reviewer_id == current_user.id), None)
+    show = current_user.role == Role.SUPERVISOR or round_.closed_at is not None
+    return render("qa/show_calibration.html", round_=round_, submitted=submitted, mine=mine,
+                  result=calibration.result(round_) if show else None, form=VersionForm(),
+                  statuses=EVALUATION_STATUS, error="")
+
+
+@bp.route("/calibrations/<int:calibration_id>/score", methods=["POST"])
+def score_calibration(calibration_id: int):
+    """Open (or go back to) my blind score of the round's call."""
+    round_ = load_calibration(calibration_id)
+    if not VersionForm().validate_on_submit():
+        abort(400)
+    if round_.closed_at is not None:
+        abort(409)
+    evaluation = evaluations.start(round_.call, current_user, round_.scorecard_version, "",
+                                   utcnow(), calibration_id=round_.id)
+    db.session.commit()
+    return see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id))
+
+
+@bp.route("/calibrations/<int:calibration_id>/close", methods=["POST"])
+def close_calibration(calibration_id: int):
+    """Close the round: everybody's scores become visible to the reviewers."""
+    round_ = load_calibration(calibration_id)
+    if not VersionForm().validate_on_submit():
+        abort(400)
+    try:
+        calibration.close(round_, current_user, utcnow())
+    except RuleError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The round is closed."), "success")
+    return see_other(url_for("qa.show_calibration", calibration_id=calibration_id))
+
+
+# --- reports --------------------------------------------------------------------------------
+
+PERIOD_LABELS = {"day": _l("Day"), "week": _l("Week"), "month": _l("Month")}
+GROUP_LABELS = {"agent": _l("Agent"), "team": _l("Team"), "reviewer": _l("Reviewer")}
+
+
+def _report_args() -> tuple[str, date, str]:
+    period = request.args.get("period", "month")
+    group = request.args.get("by", "agent")
+    return (period if period in reports.PERIODS else "month", _day_arg() or center_today(),
+            group if group in reports.GROUPS else "agent")
+
+
+def _report_scope():
+    """Leads see their team's agents only; reviewers and supervisors the whole center."""
+    if current_user.role == Role.LEAD:
+        return policy.visible_agents(current_user, Evaluation.agent_id)
+    return None
+
+
+@bp.route("/qa/reports")
+def show_report():
+    """Daily, weekly or monthly QA report per agent, team or reviewer, with its charts."""
+    period, day, group = _report_args()
+    if current_user.role == Role.LEAD and group == "reviewer":
+        group = "agent"
+    report = reports.build(period, day, group, _report_scope())
+    first, last = report.first, report.last
+    span = (last - first).days + 1
+    return render("qa/report.html", report=report, periods=PERIOD_LABELS, groups=GROUP_LABELS,
+                  prev_day=first - timedelta(days=1), next_day=last + timedelta(days=1),
+                  day=day, chart=line_chart(report.trend), bars=bar_chart(report.buckets),
+                  args={"period": period, "by": group, "day": day.isoformat()}, span=span)
+
+
+@bp.route("/qa/consistency")
+def show_consistency():
+    """How alike the reviewers score: average against the center's and item by item."""
+    period, day, _group = _report_args()
+    found = reports.consistency(period, day)
+    first, last = reports.bounds(period, day)
+    return render("qa/consistency.html", found=found, period=period, day=day, first=first,
+                  last=last, periods=PERIOD_LABELS)
+
+
+@bp.route("/qa/reports.xlsx", methods=["POST"])
+def export_report():
+    """The report as a spreadsheet (supervisors). A POST: every export is audited, and a GET
+    never changes anything."""
+    if not VersionForm().validate_on_submit():
+        abort(400)
+    period, day, group = _report_args()
+    report = reports.build(period, day, group)
+    body = reports.to_xlsx(report, {
+        "period": str(PERIOD_LABELS[period]), "by": str(GROUP_LABELS[group]),
+        "name": _("Name"), "count": _("Evaluations"), "average": _("Average"),
+        "lowest": _("Lowest"), "highest": _("Highest"), "item": _("Deduction item"),
+        "times": _("Times"), "points": _("Points deducted"), "day": _("Day"),
+        "scores": _("Scores")})
+    audit.record("report.export", object_type="report", object_id=f"{period}:{day}:{group}",
+                 after={"period": period, "day": day, "by": group, "rows": len(report.rows)})
+    db.session.commit()
+    name = f"qa-report-{period}-{report.first.isoformat()}-{group}.xlsx"
+    return Response(body, mimetype=XLSX, headers={
+        "Content-Disposition": f"attachment; filename={name}"})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHART_W, CHART_H, PAD = 640, 220, 32
+
+
+def line_chart(trend: list) -> dict:
+    """Points of the daily average on a 0–100 scale, for the SVG the template draws."""
+    days = len(trend)
+    step = (CHART_W - 2 * PAD) / max(1, days - 1)
+
+    def y(score: float) -> float:
+        return round(CHART_H - PAD - score / 100 * (CHART_H - 2 * PAD), 1)
+
+    points = [(round(PAD + i * step, 1), y(avg), day, avg, n)
+              for i, (day, avg, n) in enumerate(trend) if avg is not None]
+    grid = [(y(v), v) for v in (0, 60, 80, 100)]
+    ticks = [(round(PAD + i * step, 1), day) for i, (day, _a, _n) in enumerate(trend)
+             if days <= 8 or i % max(1, days // 6) == 0]
+    return {"width": CHART_W, "height": CHART_H, "pad": PAD, "points": points, "grid": grid,
+            "ticks": ticks, "line": " ".join(f"{x},{yy}" for x, yy, *_r in points)}
+
+
+def bar_chart(buckets: list) -> dict:
+    """Bars of the score distribution."""
+    top = max((n for _label, n in buckets), default=0) or 1
+    width = (CHART_W - 2 * PAD) / max(1, len(buckets))
+    bars = [(round(PAD + i * width + 4, 1), round(width - 8, 1),
+             round((CHART_H - 2 * PAD) * n / top, 1), label, n)
+            for i, (label, n) in enumerate(buckets)]
+    return {"width": CHART_W, "height": CHART_H, "pad": PAD, "bars": bars,
+            "base": CHART_H - PAD}

@@ -55,22 +55,33 @@ class RuleData:
     nth_to: int
 
 
-def check(data: RuleData) -> None:
-    """The rule's own consistency, each problem beside its field."""
+def problems(data: RuleData) -> list[RuleError]:
+    """Everything that contradicts itself in a rule, each problem naming its field."""
+    found = []
     if data.scope == Scope.TEAM and not data.team_id:
-        raise RuleError("team_id", _("Choose the team the rule covers."))
+        found.append(RuleError("team_id", _("Choose the team the rule covers.")))
     if data.scope == Scope.PEOPLE and not data.people_ids:
-        raise RuleError("people", _("Choose at least one person."))
+        found.append(RuleError("people", _("Choose at least one person.")))
     if not data.weekdays:
-        raise RuleError("weekdays", _("Choose at least one weekday."))
+        found.append(RuleError("weekdays", _("Choose at least one weekday.")))
     if data.last_day is not None and data.last_day < data.first_day:
-        raise RuleError("last_day", _("The last day cannot come before the first day."))
+        found.append(RuleError("last_day", _("The last day cannot come before the first day.")))
     if data.window_start and data.window_end and data.window_end <= data.window_start:
-        raise RuleError("window_end", _("The window must end after it starts."))
+        found.append(RuleError("window_end", _("The window must end after it starts.")))
     if data.at_most_s is not None and data.at_most_s <= data.longer_than_s:
-        raise RuleError("at_most_s", _("The longest duration must be more than the shortest."))
+        found.append(RuleError("at_most_s",
+                               _("The longest duration must be more than the shortest.")))
     if data.nth_to < data.nth_from:
-        raise RuleError("nth_to", _("The last call to take cannot come before the first."))
+        found.append(RuleError("nth_to",
+                               _("The last call to take cannot come before the first.")))
+    return found
+
+
+def check(data: RuleData) -> None:
+    """Refuse a rule that contradicts itself (with its first problem)."""
+    found = problems(data)
+    if found:
+        raise found[0]
 
 
 def _apply(rule: SamplingRule, data: RuleData) -> None:

@@ -1,0 +1,243 @@
+"""QA reports: counts, averages, score distribution, most deducted items and the trend, per
+agent, team or reviewer, for a day, a week or a month; and the reviewers' consistency.
+
+Everything is aggregated in SQL (a month can hold tens of thousands of evaluations), over the
+published evaluations that count (calibration scores never do), by the day they were
+published in the center's time zone.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, and_, case, func, select
+
+from app.extensions import db
+from app.qa.models import Deduction, Evaluation, EvaluationStatus, ScorecardItem
+from app.staff.models import Team, User
+from app.timeutil import center_tz
+
+PERIODS = ("day", "week", "month")
+GROUPS = ("agent", "team", "reviewer")
+BUCKETS = [(0, 59), (60, 69), (70, 79), (80, 89), (90, 99), (100, 100)]
+
+
+def bounds(period: str, day: date) -> tuple[date, date]:
+    """The first and last day of the period holding `day`."""
+    if period == "day":
+        return day, day
+    if period == "week":
+        first = day - timedelta(days=day.weekday())
+        return first, first + timedelta(days=6)
+    first = day.replace(day=1)
+    return first, first.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _moments(first: date, last: date) -> tuple[datetime, datetime]:
+    tz = center_tz()
+    return (datetime.combine(first, time(), tz),
+            datetime.combine(last + timedelta(days=1), time(), tz))
+
+
+def counted(first: date, last: date, agents=None) -> list:
+    """The conditions of the evaluations a report counts (and the viewer may see)."""
+    start, end = _moments(first, last)
+    conditions = [Evaluation.status == EvaluationStatus.PUBLISHED,
+                  Evaluation.calibration_id.is_(None),
+                  Evaluation.published_at >= start, Evaluation.published_at < end]
+    if agents is not None:
+        conditions.append(agents)
+    return conditions
+
+
+@dataclass
+class Row:
+    """One agent, team or reviewer in a report."""
+
+    key: int | None
+    name: str
+    count: int
+    average: float
+    lowest: int
+    highest: int
+
+
+@dataclass
+class Report:
+    """What the report page shows."""
+
+    period: str
+    first: date
+    last: date
+    group: str
+    count: int = 0
+    average: float | None = None
+    rows: list[Row] = field(default_factory=list)
+    buckets: list[tuple[str, int]] = field(default_factory=list)
+    items: list[tuple[str, int, int]] = field(default_factory=list)  # name, times, points
+    trend: list[tuple[date, float | None, int]] = field(default_factory=list)
+
+
+def _grouped(group: str, conditions: list) -> Select:
+    score = (func.count(Evaluation.id), func.avg(Evaluation.score), func.min(Evaluation.score),
+             func.max(Evaluation.score))
+    if group == "team":
+        return (select(Team.id, Team.name, *score)
+                .select_from(Evaluation).join(User, Evaluation.agent_id == User.id)
+                .outerjoin(Team, User.team_id == Team.id).where(*conditions)
+                .group_by(Team.id, Team.name).order_by(Team.name))
+    person = Evaluation.reviewer_id if group == "reviewer" else Evaluation.agent_id
+    return (select(User.id, User.name, *score).select_from(Evaluation)
+            .join(User, person == User.id).where(*conditions)
+            .group_by(User.id, User.name).order_by(func.avg(Evaluation.score), User.name))
+
+
+def build(period: str, day: date, group: str, agents=None) -> Report:
+    """The report: five queries whatever the number of evaluations."""
+    first, last = bounds(period, day)
+    report = Report(period, first, last, group)
+    conditions = counted(first, last, agents)
+    total, average, *buckets = db.session.execute(select(
+        func.count(Evaluation.id), func.avg(Evaluation.score),
+        *(func.sum(case((and_(Evaluation.score >= low, Evaluation.score <= high), 1),
+                        else_=0)) for low, high in BUCKETS)).where(*conditions)).one()
+    report.count, report.average = total, float(average) if average is not None else None
+    report.buckets = [(f"{low}–{high}" if low != high else str(low), int(n or 0))
+                      for (low, high), n in zip(BUCKETS, buckets, strict=True)]
+    report.rows = [Row(key, name or "—", n, float(avg), low, high)
+                   for key, name, n, avg, low, high in db.session.execute(
+                       _grouped(group, conditions))]
+    report.items = [(name, times, points) for name, times, points in db.session.execute(
+        select(ScorecardItem.name, func.count(Deduction.id), func.sum(Deduction.points))
+        .select_from(Deduction).join(Evaluation, Deduction.evaluation_id == Evaluation.id)
+        .join(ScorecardItem, Deduction.item_id == ScorecardItem.id).where(*conditions)
+        .group_by(ScorecardItem.name).order_by(func.count(Deduction.id).desc(),
+                                               ScorecardItem.name).limit(10))]
+    report.trend = trend(first, last, agents)
+    return report
+
+
+def trend(first: date, last: date, agents=None) -> list[tuple[date, float | None, int]]:
+    """The daily average over the period (a day's report shows the two weeks up to it).
+
+    SQL groups the scores by UTC hour (a month is at most 744 groups, whatever the number of
+    evaluations) and the hours are folded into the center's days here: exact for a zone whose
+    offset is a whole number of hours, as the center's is.
+    """
+    if first == last:
+        first = last - timedelta(days=13)
+    tz = center_tz()
+    if db.session.get_bind().dialect.name == "sqlite":
+        hour = func.strftime("%Y-%m-%d %H", Evaluation.published_at)
+    else:
+        hour = func.to_char(func.timezone("UTC", Evaluation.published_at), "YYYY-MM-DD HH24")
+    sums: dict[date, list[float]] = {}
+    for key, n, total in db.session.execute(
+            select(hour, func.count(Evaluation.id), func.sum(Evaluation.score))
+            .where(*counted(first, last, agents)).group_by(hour)):
+        local = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(tz).date()
+        entry = sums.setdefault(local, [0, 0.0])
+        entry[0] += n
+        entry[1] += float(total or 0)
+    days = []
+    day = first
+    while day <= last:
+        n, total = sums.get(day, [0, 0.0])
+        days.append((day, total / n if n else None, int(n)))
+        day += timedelta(days=1)
+    return days
+
+
+@dataclass
+class ItemConsistency:
+    """How often each reviewer deducts one item, against the other reviewers."""
+
+    name: str
+    rates: dict[int, float]  # reviewer id -> share of their evaluations with the item
+    others: dict[int, float]  # reviewer id -> the same share among everyone else
+
+
+@dataclass
+class Consistency:
+    """The reviewers side by side over a period."""
+
+    reviewers: list[tuple[int, str, int, float]]  # id, name, evaluations, average score
+    center_average: float | None
+    strictest: int | None
+    most_lenient: int | None
+    items: list[ItemConsistency]
+
+
+def consistency(period: str, day: date) -> Consistency:
+    """Per reviewer: evaluations and average score against the center's; per deduction item:
+    how often each reviewer deducts it against the others, over the same kind of calls (the
+    period's sampled and off-sample calls, every agent)."""
+    first, last = bounds(period, day)
+    conditions = counted(first, last)
+    rows = db.session.execute(
+        select(User.id, User.name, func.count(Evaluation.id), func.avg(Evaluation.score))
+        .join(User, Evaluation.reviewer_id == User.id).where(*conditions)
+        .group_by(User.id, User.name).order_by(User.name)).all()
+    reviewers = [(rid, name, n, float(avg)) for rid, name, n, avg in rows]
+    total = sum(n for _r, _name, n, _a in reviewers)
+    center = (sum(n * avg for _r, _name, n, avg in reviewers) / total) if total else None
+    strictest = min(reviewers, key=lambda r: r[3])[0] if len(reviewers) > 1 else None
+    lenient = max(reviewers, key=lambda r: r[3])[0] if len(reviewers) > 1 else None
+    counts = {rid: n for rid, _name, n, _a in reviewers}
+    ticks: dict[str, dict[int, int]] = {}
+    for name, rid, times in db.session.execute(
+            select(ScorecardItem.name, Evaluation.reviewer_id, func.count(Deduction.id))
+            .select_from(Deduction).join(Evaluation, Deduction.evaluation_id == Evaluation.id)
+            .join(ScorecardItem, Deduction.item_id == ScorecardItem.id).where(*conditions)
+            .group_by(ScorecardItem.name, Evaluation.reviewer_id)):
+        ticks.setdefault(name, {})[rid] = times
+    items = []
+    for name in sorted(ticks):
+        per = ticks[name]
+        rates = {rid: per.get(rid, 0) / n for rid, n in counts.items() if n}
+        others = {}
+        for rid in counts:
+            rest = total - counts[rid]
+            others[rid] = ((sum(per.values()) - per.get(rid, 0)) / rest) if rest else 0.0
+        items.append(ItemConsistency(name, rates, others))
+    return Consistency(reviewers, center, strictest, lenient, items)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def safe_cell(value):
+    """A cell a spreadsheet will not run: text that starts like a formula gets a leading '."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def to_xlsx(report: Report, words: dict[str, str]) -> bytes:
+    """The report as an .xlsx workbook: the rows, the items, the trend."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = words["scores"]
+    sheet.append([words["period"], f"{report.first.isoformat()} – {report.last.isoformat()}"])
+    sheet.append([words["by"], words["name"], words["count"], words["average"],
+                  words["lowest"], words["highest"]])
+    for row in report.rows:
+        sheet.append([words["by"], safe_cell(row.name), row.count, round(row.average, 1),
+                      row.lowest, row.highest])
+    items = book.create_sheet(words["item"])
+    items.append([words["item"], words["times"], words["points"]])
+    for name, times, points in report.items:
+        items.append([safe_cell(name), times, points])
+    days = book.create_sheet(words["day"])
+    days.append([words["day"], words["average"], words["count"]])
+    for day, average, n in report.trend:
+        days.append([day.isoformat(), round(average, 1) if average is not None else None, n])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
