@@ -35,6 +35,7 @@ test: $(VENV)/.installed translations
 
 bench: $(VENV)/.installed translations
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/quality.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

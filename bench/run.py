@@ -109,7 +109,27 @@ class Result:
     reasons: list[str] = field(default_factory=list)
 
 
-def pages(agent05_id: int) -> list[Page]:
+def quality_paths(tmp: Path) -> dict[str, str]:
+    """Paths of the quality pages in the throwaway demo: a draft evaluation of qa1, and the
+    why-this-call page of a sampled call of the demo's published rule."""
+    with sqlite3.connect(tmp / "callfloor.sqlite") as conn:
+        draft = conn.execute(
+            "SELECT e.id FROM evaluation e JOIN \"user\" u ON e.reviewer_id = u.id "
+            "WHERE u.username = 'qa1' AND e.status = 'draft' ORDER BY e.id LIMIT 1").fetchone()
+        pick = conn.execute(
+            "SELECT d.rule_id, s.agent_id, d.day FROM sampled_call s JOIN sample_draw d "
+            "ON s.draw_id = d.id JOIN \"user\" u ON s.agent_id = u.id "
+            "WHERE u.username = 'agent01' ORDER BY d.day DESC LIMIT 1").fetchone()
+        yesterday = conn.execute("SELECT max(day) FROM sample_draw").fetchone()[0]
+    if draft is None or pick is None:
+        raise RuntimeError("the demo has no draft evaluation of qa1 or no sample of agent01")
+    return {"evaluation": f"/evaluations/{draft[0]}",
+            "why": f"/sampling-rules/{pick[0]}/why?" + urlencode({"agent": pick[1],
+                                                                  "day": pick[2]}),
+            "queue": "/qa/queue?" + urlencode({"day": yesterday})}
+
+
+def pages(agent05_id: int, quality: dict[str, str]) -> list[Page]:
     """The pages under test; the first one is the ceiling."""
     return [
         Page("/health (ceiling)", "/health"),
@@ -125,6 +145,12 @@ def pages(agent05_id: int) -> list[Page]:
         Page("/shifts/week lead1 (week view)", "/shifts/week", "lead1"),
         Page("/shifts/mine agent01 (my shifts)", "/shifts/mine", "agent01"),
         Page("/pending/count lead1 (pending work)", "/pending/count", "lead1"),
+        Page("/qa/queue qa1 (QA queue)", quality["queue"], "qa1"),
+        Page("/evaluations/<draft> qa1 (evaluation form)", quality["evaluation"], "qa1"),
+        Page("/qa/reports supervisor (monthly report)", "/qa/reports?period=month",
+             "supervisor"),
+        Page("/sampling-rules/<id>/why agent01 (sample for a day)", quality["why"],
+             "agent01"),
         Page("POST /leave/<id>/decide lead1 (approval)", "/leave/<id>/decide", "lead1",
              approvals=True, p95_target_ms=80.0),
         # Diagnostic: /health with a signed-in session does what every signed-in page does
@@ -552,7 +578,7 @@ def main() -> int:
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         env = prepare_instance(tmp)
-        todo = pages(user_id(tmp, "agent05"))
+        todo = pages(user_id(tmp, "agent05"), quality_paths(tmp))
         wanted = {s.strip() for s in os.environ.get("BENCH_PAGES", "").split(",") if s.strip()}
         if wanted:
             todo = [p for p in todo if p.label == todo[0].label or p.label in wanted]
