@@ -1,0 +1,86 @@
+"""The quality journey: a reviewer scores a sampled call at 1366×768; the agent reads the
+evaluation and its "why this call" page on a phone."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from app.extensions import db
+from app.qa.models import Evaluation
+from app.timeutil import center_today
+from tests.e2e.test_leave_journey import no_overflow
+
+pytestmark = pytest.mark.browser
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def signed_in(browser, live_server, username, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{live_server.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", "callfloor-demo")
+    page.click("main button[type=submit]")
+    expect(page.locator("h1")).to_contain_text(live_server.names[username])
+    return context, page
+
+
+def test_reviewer_scores_a_sampled_call_and_the_agent_reads_why(browser, live_server,
+                                                                screenshot):
+    with live_server.app.app_context():
+        day = (center_today() - timedelta(days=1)).isoformat()  # the demo leaves some to do
+    context, page = signed_in(browser, live_server, "qa1", DESKTOP)
+    page.goto(f"{live_server.url}/qa/queue?day={day}")
+    expect(page.locator("#queue-progress")).to_be_visible()
+    screenshot(page, "quality-journey-1-queue")
+    todo = page.locator("li.pending-item", has_text="待评分").first
+    todo.locator("header a").click()
+    expect(page.locator("audio")).to_have_count(1)
+    serial = page.locator("h1").inner_text()
+    page.get_by_role("button", name="为这通录音评分").click()
+    expect(page.locator("#evaluation-total")).to_have_text("100")
+    page.locator(".deduction input[type=checkbox]").first.check()
+    expect(page.locator("#evaluation-total")).not_to_have_text("100")  # updated, not saved
+    total = page.locator("#evaluation-total").inner_text()
+    note = page.locator(".deduction-detail input").first
+    note.fill("开场白未报工号")
+    no_overflow(page)
+    screenshot(page, "quality-journey-2-form")
+    page.get_by_role("button", name="保存草稿").click()  # a draft first, then publish
+    expect(page.locator(".flash")).to_contain_text("草稿已保存")
+    page.get_by_role("button", name="发布").click()
+    expect(page.locator(".tag").first).to_contain_text("已发布")
+    expect(page.locator(".score-line")).to_contain_text(total)
+    evaluation_url = page.url
+    context.close()
+
+    with live_server.app.app_context():
+        evaluation = db.session.get(Evaluation, int(evaluation_url.rsplit("/", 1)[1]))
+        agent = evaluation.agent.username
+        assert evaluation.status == "published" and evaluation.sampled_call_id is not None
+        db.session.remove()
+
+    context, page = signed_in(browser, live_server, agent, PHONE)
+    page.goto(f"{live_server.url}/evaluations")
+    page.locator("li.pending-item", has_text=serial.split()[-1]).locator("header a").click()
+    expect(page.locator("main")).to_contain_text("开场白未报工号")
+    page.get_by_role("button", name="我已阅读").click()
+    expect(page.locator("main")).to_contain_text("座席员已于")
+    no_overflow(page)
+    screenshot(page, "quality-journey-3-agent-evaluation")
+    page.locator("hgroup a").first.click()  # the call
+    page.get_by_role("link", name="查看该座席员当天的录音").click()
+    expect(page.locator("h1")).to_contain_text("为何抽中")
+    expect(page.locator(".why-taken")).to_contain_text(re.compile("抽中"))
+    no_overflow(page)
+    screenshot(page, "quality-journey-4-why")
+    context.close()
+    with live_server.app.app_context():
+        assert db.session.scalar(select(Evaluation.read_at).where(
+            Evaluation.id == evaluation.id)) is not None
+        db.session.remove()
