@@ -5,11 +5,15 @@ from datetime import timedelta
 from flask import current_app, flash, session
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.extensions import db, login_manager
 from app.staff.models import User
 from app.timeutil import utcnow
+
+
+# Every signed-in request runs this: the statement is built once, its id bound per request.
+BY_ID = select(User).where(User.id == bindparam("id"))
 
 
 @login_manager.user_loader
@@ -18,7 +22,7 @@ def load_user(identity: str) -> User | None:
     user_id, _, epoch = identity.partition(".")
     if not (user_id.isdigit() and epoch.isdigit()):
         return None
-    user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    user = db.session.scalar(BY_ID, {"id": int(user_id)})
     if user is None or not user.is_active or user.session_epoch != int(epoch):
         return None
     return user
