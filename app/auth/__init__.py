@@ -11,7 +11,6 @@ from app.extensions import db, login_manager
 from app.staff.models import User
 from app.timeutil import utcnow
 
-
 # Every signed-in request runs this: the statement is built once, its id bound per request.
 BY_ID = select(User).where(User.id == bindparam("id"))
 

@@ -29,8 +29,10 @@ def free_shift_day(app, username: str):
     raise AssertionError("the demo gives every agent shifts ahead")
 
 
-def sign_in(browser, live_server, username):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+def sign_in(browser, live_server, username, viewport=PHONE):
+    """A fresh browser context signed in as `username`, confirmations accepted."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm asks before deciding
     page.goto(f"{live_server.url}/login")

@@ -11,30 +11,17 @@ from sqlalchemy import select
 from app.extensions import db
 from app.qa.models import Evaluation
 from app.timeutil import center_today
-from tests.e2e.test_leave_journey import no_overflow
+from tests.e2e.test_leave_journey import PHONE, no_overflow, sign_in
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
-
-
-def signed_in(browser, live_server, username, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{live_server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", "callfloor-demo")
-    page.click("main button[type=submit]")
-    expect(page.locator("h1")).to_contain_text(live_server.names[username])
-    return context, page
 
 
 def test_reviewer_scores_a_sampled_call_and_the_agent_reads_why(browser, live_server,
                                                                 screenshot):
     with live_server.app.app_context():
         day = (center_today() - timedelta(days=1)).isoformat()  # the demo leaves some to do
-    context, page = signed_in(browser, live_server, "qa1", DESKTOP)
+    context, page = sign_in(browser, live_server, "qa1", DESKTOP)
     page.goto(f"{live_server.url}/qa/queue?day={day}")
     expect(page.locator("#queue-progress")).to_be_visible()
     screenshot(page, "quality-journey-1-queue")
@@ -65,7 +52,7 @@ def test_reviewer_scores_a_sampled_call_and_the_agent_reads_why(browser, live_se
         assert evaluation.status == "published" and evaluation.sampled_call_id is not None
         db.session.remove()
 
-    context, page = signed_in(browser, live_server, agent, PHONE)
+    context, page = sign_in(browser, live_server, agent, PHONE)
     page.goto(f"{live_server.url}/evaluations")
     page.locator("li.pending-item", has_text=serial.split()[-1]).locator("header a").click()
     expect(page.locator("main")).to_contain_text("开场白未报工号")
