@@ -50,6 +50,7 @@ from app.qa.models import (
     SamplingRule,
     Scope,
     Scorecard,
+    ScorecardCategory,
     ScorecardItem,
     ScorecardVersion,
 )
@@ -488,8 +489,13 @@ def start_evaluation(call_id: int):
 
 def load_evaluation(evaluation_id: int) -> Evaluation:
     """The evaluation, or 404 when missing or not for the viewer's eyes."""
-    evaluation = db.session.get(Evaluation, evaluation_id,
-                                with_for_update=lock_for_change(Evaluation))
+    evaluation = db.session.get(
+        Evaluation, evaluation_id, with_for_update=lock_for_change(Evaluation),
+        options=[joinedload(Evaluation.call), joinedload(Evaluation.agent),
+                 joinedload(Evaluation.reviewer),
+                 joinedload(Evaluation.scorecard_version).joinedload(ScorecardVersion.scorecard),
+                 joinedload(Evaluation.scorecard_version).selectinload(
+                     ScorecardVersion.categories).selectinload(ScorecardCategory.items)])
     if evaluation is None or not policy.can_see_evaluation(current_user, evaluation):
         abort(404)
     return evaluation
