@@ -432,3 +432,21 @@ def test_only_supervisors_see_the_trail(client, login_as, role, headers):
     response = client.get("/audit", query_string={"action": "auth"}, headers=headers)
     assert response.status_code == 403
     assert "auth.sign_in" not in response.text
+
+
+def test_every_audited_action_has_a_name_in_the_list():
+    """The audit list names each action in words; a new action without a name fails here."""
+    import re
+    from pathlib import Path
+
+    from app.main.routes import ACTION_LABELS
+
+    root = Path(__file__).resolve().parent.parent / "app"
+    found = set()
+    for path in root.rglob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "audit.record(" in line:
+                found.update(re.findall(r'"([a-z_]+\.[a-z_]+)"', line))
+    found |= {f"swap.{a}" for a in ("agree", "decline", "sign", "approve", "reject")}
+    assert found, "no audit.record calls found?"
+    assert found <= set(ACTION_LABELS), sorted(found - set(ACTION_LABELS))

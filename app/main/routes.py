@@ -124,6 +124,42 @@ class AuditFilterForm(ConfirmForm):
 
 
 OBJECT_TYPES = ("user", "team", "login_throttle", "import_batch")
+# What each audited action is called in the list (the code stays beside it, for searching).
+ACTION_LABELS = {
+    "account.unlock": _l("Account unlocked"), "auth.sign_in": _l("Signed in"),
+    "auth.sign_out": _l("Signed out"), "auth.password_change": _l("Password changed"),
+    "person.create": _l("Person added"), "person.update": _l("Person changed"),
+    "person.deactivate": _l("Person deactivated"), "person.confirm": _l("Employment confirmed"),
+    "person.grade": _l("Grade changed"), "person.reset_password": _l("Password reset"),
+    "person.locale": _l("Language chosen"), "people.import": _l("People imported"),
+    "team.create": _l("Team created"), "team.update": _l("Team changed"),
+    "rule.change": _l("Center rule changed"), "shift.create": _l("Shift added"),
+    "shift.delete": _l("Shift deleted"), "shift.import": _l("Roster imported"),
+    "shift.pattern": _l("Weekly pattern applied"), "leave.ask": _l("Leave asked"),
+    "leave.approve": _l("Leave approved"), "leave.reject": _l("Leave rejected"),
+    "leave.withdraw": _l("Leave withdrawn"), "swap.ask": _l("Swap asked"),
+    "swap.agree": _l("Swap agreed"), "swap.decline": _l("Swap declined"),
+    "swap.sign": _l("Swap signed by a lead"), "swap.approve": _l("Swap approved"),
+    "swap.reject": _l("Swap rejected"), "swap.withdraw": _l("Swap withdrawn"),
+    "handover.write": _l("Handover written"), "handover.item_ack": _l("Handover item answered"),
+    "handover.sign": _l("Handover signed"), "handover.item_close": _l("Handover item closed"),
+    "away.ask": _l("Asked to step away"), "away.allow": _l("Stepping away allowed"),
+    "away.refuse": _l("Stepping away refused"), "away.back": _l("Back at the seat"),
+    "call.import": _l("Calls imported"), "api_token.create": _l("API token made"),
+    "api_token.revoke": _l("API token revoked"), "scorecard.create": _l("Scorecard created"),
+    "scorecard.new_version": _l("Scorecard version made"),
+    "scorecard.add_category": _l("Scorecard category added"),
+    "scorecard.add_item": _l("Deduction item added"),
+    "scorecard.change_item": _l("Deduction item changed"),
+    "scorecard.remove_item": _l("Deduction item removed"),
+    "sampling_rule.save": _l("Sampling rule saved"),
+    "sampling_rule.publish": _l("Sampling rule published"), "sample.draw": _l("Sample drawn"),
+    "evaluation.start": _l("Evaluation started"), "evaluation.save": _l("Evaluation saved"),
+    "evaluation.publish": _l("Evaluation published"), "evaluation.read": _l("Evaluation read"),
+    "calibration.create": _l("Calibration started"),
+    "calibration.close": _l("Calibration closed"), "report.export": _l("Report exported"),
+    "demo.load": _l("Demo loaded"),
+}
 # The widest days whose bounds exist as UTC datetimes in every time zone.
 FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
 
@@ -153,4 +189,5 @@ def list_audit():
     page = paginate(stmt.order_by(audit.AuditEvent.id.desc()))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("main/list_audit.html", block="results", form=form, page=page, args=args,
+                  actions=ACTION_LABELS,
                   status=422 if form.errors else 200)

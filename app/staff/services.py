@@ -223,7 +223,7 @@ def head_counts() -> dict[str, list[tuple[Any, int]]]:
     by_team = db.session.execute(
         select(Team.name, func.count(User.id))
         .select_from(User).outerjoin(Team, User.team_id == Team.id)
-        .where(current).group_by(Team.name).order_by(Team.name)
+        .where(current).group_by(Team.id, Team.name).order_by(Team.id.asc().nulls_last())
     ).all()
     by_role = db.session.execute(
         select(User.role, func.count(User.id)).where(current).group_by(User.role)
