@@ -16,6 +16,7 @@ from app.auth.routes import safe_next
 from app.extensions import db
 from app.htmx import render, see_other
 from app.pagination import paginate
+from app.qa import home as qa_home
 from app.staff import leave_routes, pending, policy, schedule, swap_routes
 from app.staff import services as staff_services
 from app.staff.forms import ConfirmForm, choices
@@ -44,45 +45,12 @@ def home():
     if policy.is_supervisor(current_user):
         cards["head_counts"] = staff_services.head_counts()
     cards["pending"] = pending.lists(current_user)
-    cards["quality"] = quality_card(current_user)
+    cards["quality"] = qa_home.card(current_user)
     cards["next_shifts"] = schedule.my_shifts(current_user, center_today(), limit=3)
     return render("main/home.html", cards=cards, kinds=leave_routes.KIND_LABELS,
                   statuses=leave_routes.STATUS_LABELS, decision=leave_routes.DecisionForm(),
                   swap_labels=swap_routes.STATUS_LABELS, swap_buttons=swap_routes.BUTTONS,
                   shift_text=swap_routes.shift_text)
-
-
-def quality_card(user) -> dict | None:
-    """The quality card: rules just published for a lead's team, what an agent has to read,
-    a reviewer's share of today's sample. One query for each."""
-    from sqlalchemy import func
-
-    from app.qa.models import (
-        Evaluation,
-        EvaluationStatus,
-        SampledCall,
-        SampleDraw,
-        SamplingRule,
-    )
-    from app.qa.rules import recently_published_for_team
-    from app.timeutil import utcnow
-
-    if user.role == Role.LEAD and user.team_id:
-        since = utcnow() - timedelta(days=14)
-        found = db.session.scalars(recently_published_for_team(user.team_id, since)
-                                   .order_by(SamplingRule.published_at.desc()).limit(5)).all()
-        return {"rules": found}
-    if user.role == Role.AGENT:
-        unread = db.session.scalar(select(func.count(Evaluation.id)).where(
-            Evaluation.agent_id == user.id, Evaluation.status == EvaluationStatus.PUBLISHED,
-            Evaluation.calibration_id.is_(None), Evaluation.read_at.is_(None)))
-        return {"unread": unread}
-    if user.role == Role.QA:
-        share = db.session.scalar(select(func.count(SampledCall.id)).join(
-            SampleDraw, SampledCall.draw_id == SampleDraw.id).where(
-            SampleDraw.day == center_today(), SampledCall.reviewer_id == user.id))
-        return {"share": share}
-    return None
 
 
 @bp.route("/pending/count")

@@ -7,18 +7,19 @@ skipping serial nos. already in the log, so sending the same calls twice never m
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import audit
 from app.extensions import db
 from app.qa.models import Call, Direction
-from app.staff.models import User
+from app.staff.models import ImportBatch, User
 from app.timeutil import center_tz
 
 MAX_DURATION_S = 24 * 3600
@@ -81,10 +82,6 @@ def parse(filename: str, data: bytes) -> list[dict[str, str]]:
 
 def store_batch(filename: str, rows: list[dict[str, str]], owner: User):
     """Keep the uploaded rows until the person confirms them."""
-    import json
-
-    from app.staff.models import ImportBatch
-
     batch = ImportBatch(kind=KIND, filename=filename[:200], payload=json.dumps(
         rows, ensure_ascii=False), created_by_id=owner.id)
     db.session.add(batch)
@@ -93,8 +90,6 @@ def store_batch(filename: str, rows: list[dict[str, str]], owner: User):
 
 def rows_of(batch) -> list[dict[str, str]]:
     """The rows an upload holds."""
-    import json
-
     return json.loads(batch.payload)
 
 
@@ -240,7 +235,3 @@ def store(rows: list[CallRow], source: str, actor: User | None = None,
                         "already_there": result.already_there})
     return result
 
-
-def log_size() -> int:
-    """How many calls the log holds."""
-    return db.session.scalar(select(func.count(Call.id)))

@@ -46,7 +46,7 @@ def score_of(points: list[int]) -> int:
     return max(0, FULL_SCORE - sum(points))
 
 
-def sample_pick(call: Call, reviewer: User) -> SampledCall | None:
+def sample_pick(call: Call) -> SampledCall | None:
     """The sample entry that took this call, if a published rule did."""
     return db.session.scalar(select(SampledCall).where(SampledCall.call_id == call.id)
                              .order_by(SampledCall.id).limit(1))
@@ -63,7 +63,7 @@ def start(call: Call, reviewer: User, version: ScorecardVersion, reason: str,
         else Evaluation.calibration_id == calibration_id))
     if mine is not None:
         return mine
-    pick = None if calibration_id else sample_pick(call, reviewer)
+    pick = None if calibration_id else sample_pick(call)
     reason = reason.strip()
     if pick is None and calibration_id is None and not reason:
         raise RuleError("reason", _("This call was not taken by a published sampling rule: "

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Select, and_, case, func, select
 
 from app.extensions import db
 from app.qa.models import Deduction, Evaluation, EvaluationStatus, ScorecardItem
+from app.qa.rules import day_bounds
 from app.staff.models import Team, User
 from app.timeutil import center_tz
 
@@ -35,15 +36,9 @@ def bounds(period: str, day: date) -> tuple[date, date]:
     return first, first.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def _moments(first: date, last: date) -> tuple[datetime, datetime]:
-    tz = center_tz()
-    return (datetime.combine(first, time(), tz),
-            datetime.combine(last + timedelta(days=1), time(), tz))
-
-
 def counted(first: date, last: date, agents=None) -> list:
     """The conditions of the evaluations a report counts (and the viewer may see)."""
-    start, end = _moments(first, last)
+    start, end = day_bounds(first)[0], day_bounds(last)[1]
     conditions = [Evaluation.status == EvaluationStatus.PUBLISHED,
                   Evaluation.calibration_id.is_(None),
                   Evaluation.published_at >= start, Evaluation.published_at < end]

@@ -54,7 +54,7 @@ from app.qa.models import (
     ScorecardItem,
     ScorecardVersion,
 )
-from app.staff.forms import choices
+from app.staff.forms import choices, show_refusal
 from app.staff.models import ImportBatch, Role, Status, Team, User
 from app.staff.services import RuleError
 from app.timeutil import center_today, utcnow
@@ -288,16 +288,8 @@ def _all_problems(form: RuleForm) -> bool:
     """Put every problem of the rule beside its field at once; whether there were any."""
     found = rules.problems(_rule_data(form))
     for error in found:
-        _blame(form, error)
+        show_refusal(form, error)
     return bool(found)
-
-
-def _blame(form, error: RuleError) -> None:
-    target = getattr(form, error.field, None)
-    if target is None or not hasattr(target, "errors"):
-        form.form_errors.append(error.message)
-    else:
-        target.errors = [*target.errors, error.message]
 
 
 @bp.route("/sampling-rules/new", methods=["GET", "POST"])
@@ -321,7 +313,7 @@ def new_rule():
         try:
             rule = rules.save_draft(None, _rule_data(form), current_user)
         except RuleError as error:
-            _blame(form, error)
+            show_refusal(form, error)
         else:
             rule.follows_id = previous.id if previous is not None else None
             db.session.commit()
@@ -348,7 +340,7 @@ def edit_rule(rule_id: int):
         try:
             rules.save_draft(rule, _rule_data(form), current_user, _version(form))
         except RuleError as error:
-            _blame(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("The draft is saved."), "success")
@@ -360,15 +352,17 @@ def edit_rule(rule_id: int):
 @bp.route("/sampling-rules/<int:rule_id>")
 def show_rule(rule_id: int):
     """One rule: its terms in words, when it was published, who it covers."""
-    rule = load_rule(rule_id)
+    return _rule_page(load_rule(rule_id), VersionForm())
+
+
+def _rule_page(rule: SamplingRule, form: VersionForm, error: str = "", status: int = 200):
     follower = db.session.scalar(select(SamplingRule).where(SamplingRule.follows_id == rule.id)
                                  .order_by(SamplingRule.id.desc()).limit(1))
-    terms = rules.terms(rule)
     return render("qa/show_rule.html", rule=rule, describe=describe_rule, scopes=SCOPE_LABELS,
-                  statuses=RULE_STATUS, follower=follower, terms=terms,
+                  statuses=RULE_STATUS, follower=follower, terms=rules.terms(rule),
                   weekdays=[d for d in range(7) if rule.weekdays >> d & 1],
-                  earliest=rules.earliest_first_day(utcnow()), form=VersionForm(),
-                  error="", can_write=current_user.role == Role.QA)
+                  earliest=rules.earliest_first_day(utcnow()), form=form, error=error,
+                  can_write=current_user.role == Role.QA, status=status)
 
 
 @bp.route("/sampling-rules/<int:rule_id>/publish", methods=["POST"])
@@ -382,13 +376,7 @@ def publish_rule(rule_id: int):
         rules.publish(rule, current_user, utcnow(), _version(form))
     except RuleError as error:
         db.session.rollback()
-        rule = load_rule(rule_id)
-        return render("qa/show_rule.html", rule=rule, describe=describe_rule,
-                      scopes=SCOPE_LABELS, statuses=RULE_STATUS, follower=None,
-                      terms=rules.terms(rule),
-                      weekdays=[d for d in range(7) if rule.weekdays >> d & 1],
-                      earliest=rules.earliest_first_day(utcnow()), form=form,
-                      error=error.message, can_write=True, status=422)
+        return _rule_page(load_rule(rule_id), form, error.message, 422)
     db.session.commit()
     flash(_("The rule is published. Leads and the agents it covers can read it now."),
           "success")
@@ -622,7 +610,7 @@ def list_scorecards():
             try:
                 card = scorecards.create(form.name.data, current_user)
             except RuleError as error:
-                _blame(form, error)
+                show_refusal(form, error)
             else:
                 db.session.commit()
                 return see_other(url_for("qa.show_scorecard", scorecard_id=card.id))
@@ -765,12 +753,16 @@ def load_calibration(calibration_id: int) -> Calibration:
 @bp.route("/calibrations")
 def list_calibrations():
     """Open and closed calibration rounds; a supervisor starts one here."""
+    return _calibrations_page(CalibrationForm())
+
+
+def _calibrations_page(form: CalibrationForm, status: int = 200):
     rounds = db.session.scalars(select(Calibration).options(joinedload(Calibration.call))
                                 .order_by(Calibration.id.desc()).limit(50)).all()
     mine = {e.calibration_id: e for e in db.session.scalars(select(Evaluation).where(
         Evaluation.reviewer_id == current_user.id, Evaluation.calibration_id.is_not(None)))}
-    return render("qa/list_calibrations.html", rounds=rounds, mine=mine, form=CalibrationForm(),
-                  statuses=EVALUATION_STATUS)
+    return render("qa/list_calibrations.html", rounds=rounds, mine=mine, form=form,
+                  statuses=EVALUATION_STATUS, status=status)
 
 
 @bp.route("/calibrations", methods=["POST"])
@@ -786,10 +778,7 @@ def new_calibration():
     if call is not None and (version is None or not version.items):
         form.serial_no.errors = [_("There is no scorecard with deduction items yet.")]
     if form.errors:
-        rounds = db.session.scalars(select(Calibration).order_by(Calibration.id.desc())
-                                    .limit(50)).all()
-        return render("qa/list_calibrations.html", rounds=rounds, mine={}, form=form,
-                      statuses=EVALUATION_STATUS, status=422)
+        return _calibrations_page(form, 422)
     round_ = calibration.create(call, version, current_user, utcnow())
     db.session.commit()
     flash(_("The calibration round is open: every reviewer scores the call blind."), "success")
@@ -868,12 +857,11 @@ def show_report():
     if current_user.role == Role.LEAD and group == "reviewer":
         group = "agent"
     report = reports.build(period, day, group, _report_scope())
-    first, last = report.first, report.last
-    span = (last - first).days + 1
     return render("qa/report.html", report=report, periods=PERIOD_LABELS, groups=GROUP_LABELS,
-                  prev_day=first - timedelta(days=1), next_day=last + timedelta(days=1),
+                  prev_day=report.first - timedelta(days=1),
+                  next_day=report.last + timedelta(days=1),
                   day=day, chart=line_chart(report.trend), bars=bar_chart(report.buckets),
-                  args={"period": period, "by": group, "day": day.isoformat()}, span=span)
+                  args={"period": period, "by": group, "day": day.isoformat()})
 
 
 @bp.route("/qa/consistency")

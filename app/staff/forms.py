@@ -34,6 +34,15 @@ STATUS_LABELS = {
 }
 
 
+def show_refusal(form, error) -> None:
+    """Put a service's refusal (a RuleError) beside the field it names, or above the form."""
+    target = getattr(form, error.field, None)
+    if target is None or not hasattr(target, "errors"):
+        form.form_errors.append(error.message)
+        return
+    target.errors = [*target.errors, error.message]
+
+
 def choices(pairs) -> list[SelectChoice]:
     """Select options from (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in pairs]

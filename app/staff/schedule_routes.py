@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.extensions import db
 from app.htmx import render, see_other
 from app.staff import importer, policy, roster, schedule
-from app.staff.forms import ConfirmForm, choices
+from app.staff.forms import ConfirmForm, choices, show_refusal
 from app.staff.models import ImportBatch, Role, Shift, Status, Team, User
 from app.staff.routes import bp
 from app.staff.services import RuleError
@@ -140,15 +140,6 @@ def hours_text(hours: float) -> str:
 def _helpers() -> dict:
     return {"day_label": day_label, "clock": clock, "hours_text": hours_text,
             "label_suggestions": [str(s) for s in LABEL_SUGGESTIONS]}
-
-
-def _field_error(form, error: RuleError) -> None:
-    """Put a service's refusal beside the field it names (or above the form)."""
-    target = getattr(form, error.field, None)
-    if target is None or not hasattr(target, "errors"):
-        form.form_errors.append(error.message)
-        return
-    target.errors = [*target.errors, error.message]
 
 
 def week_url(team_id: int | None, day: date, **extra) -> str:
@@ -304,7 +295,7 @@ def new_shift():
             shift = schedule.add_shift(person, form.day.data, form.start.data, form.end.data,
                                        (form.label.data or "").strip(), current_user)
         except RuleError as error:
-            _field_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             start, end, _next_day = clock(shift)
@@ -362,7 +353,7 @@ def new_pattern():
                 return see_other(week_url(team.id, form.first_day.data))
         except RuleError as error:
             db.session.rollback()
-            _field_error(form, error)
+            show_refusal(form, error)
             if error.field == "first_day":  # conflicts: list them all beside the field
                 plan = schedule.plan_pattern(members, *args)
     failed = bool(form.errors or form.form_errors)

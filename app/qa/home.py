@@ -1,0 +1,34 @@
+"""The quality card on the home page: one query for whoever it concerns."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.qa.models import Evaluation, EvaluationStatus, SampledCall, SampleDraw, SamplingRule
+from app.qa.rules import recently_published_for_team
+from app.staff.models import Role, User
+from app.timeutil import center_today, utcnow
+
+
+def card(user: User) -> dict | None:
+    """Rules just published for a lead's team, what an agent has to read, a reviewer's share
+    of today's sample; nothing for a supervisor."""
+    if user.role == Role.LEAD and user.team_id:
+        since = utcnow() - timedelta(days=14)
+        found = db.session.scalars(recently_published_for_team(user.team_id, since)
+                                   .order_by(SamplingRule.published_at.desc()).limit(5)).all()
+        return {"rules": found}
+    if user.role == Role.AGENT:
+        unread = db.session.scalar(select(func.count(Evaluation.id)).where(
+            Evaluation.agent_id == user.id, Evaluation.status == EvaluationStatus.PUBLISHED,
+            Evaluation.calibration_id.is_(None), Evaluation.read_at.is_(None)))
+        return {"unread": unread}
+    if user.role == Role.QA:
+        share = db.session.scalar(select(func.count(SampledCall.id)).join(
+            SampleDraw, SampledCall.draw_id == SampleDraw.id).where(
+            SampleDraw.day == center_today(), SampledCall.reviewer_id == user.id))
+        return {"share": share}
+    return None
