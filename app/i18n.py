@@ -22,6 +22,8 @@ from functools import cached_property
 import flask_babel
 from babel import dates, support
 from flask import Flask, g, has_app_context, request
+from jinja2 import pass_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 
@@ -125,6 +127,47 @@ def datetime_filter(value, fmt: str = "medium") -> str:
     return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
 
 
+_translated: dict[int, tuple[object, dict[str, Markup]]] = {}
+
+
+def _plain(catalog) -> dict[str, Markup]:
+    """The catalog's strings already translated and made Markup, for strings with no
+    variables (kept with the catalog, which Flask-Babel keeps for the life of the process)."""
+    kept = _translated.get(id(catalog))
+    if kept is None or kept[0] is not catalog:
+        kept = _translated[id(catalog)] = (catalog, {})
+    return kept[1]
+
+
+@pass_context
+def template_gettext(context, string: str, /, **variables) -> str:
+    """`{{ _("...") }}` in templates: Jinja's newstyle gettext (escaped variables, always
+    applied as a %-format) in one call instead of three, and a string without variables
+    translated once per process."""
+    catalog = request_catalog()
+    if not context.eval_ctx.autoescape:
+        return catalog.ugettext(string) % variables
+    # The catalogs are ours and trusted, as Jinja's own gettext trusts them; variables are
+    # escaped by the % of Markup.
+    if variables:
+        return Markup(catalog.ugettext(string)) % variables  # noqa: S704
+    plain = _plain(catalog)
+    text = plain.get(string)
+    if text is None:
+        text = plain[string] = Markup(catalog.ugettext(string)) % {}  # noqa: S704
+    return text
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
+    """`{{ ngettext(...) }}`: Jinja's newstyle ngettext (`num` is a variable too)."""
+    variables.setdefault("num", num)
+    text = request_catalog().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 (our catalog; the variables are escaped by %)
+    return text % variables
+
+
 def init_app(app: Flask) -> None:
     """Register the hook and the templates' translation functions (after Babel's own)."""
     app.before_request(offer_wtforms_catalog)
@@ -135,5 +178,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: request_catalog().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
+                                 ngettext=template_ngettext)
     app.jinja_env.filters["date"] = date_filter
     app.jinja_env.filters["datetime"] = datetime_filter

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from jinja2 import StrictUndefined
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from app import access, htmx
@@ -89,6 +90,41 @@ def security_headers(response):
     return response
 
 
+def csrf_field() -> Markup:
+    """The hidden CSRF input of a form: the same token Flask-WTF's field renders, without
+    going through WTForms' widget machinery (a list of cards has two forms per card)."""
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % generate_csrf()
+
+
+def labels(mapping: dict, value):
+    """`{{ labels(role_labels, person.role) }}`: a code's label, else the code, else a dash."""
+    return mapping.get(value, value or "—")
+
+
+_NAVIGATION: dict[tuple, Markup] = {}
+
+
+def _navigation_links(role: str, locale: str, endpoint: str | None) -> Markup:
+    """templates/_nav_links.html for a role, language and current page. What the links are
+    depends on nothing else (the access table and the routes are fixed once the app is
+    built), so each one is rendered once per process instead of on every page: the twenty
+    links with their access checks, URLs and translations were a fifth of a short page."""
+    key = (role, locale, endpoint, request.script_root)
+    links = _NAVIGATION.get(key)
+    if links is None:
+        app = current_app._get_current_object()
+
+        def can_visit(target: str) -> bool:
+            allowed = access.ACCESS.get(target)
+            return allowed is not None and target in app.view_functions and role in allowed
+
+        template = app.jinja_env.get_template("_nav_links.html")
+        # An autoescaped template's output: safe as it stands.
+        html = template.render(can_visit=can_visit, current=endpoint)
+        links = _NAVIGATION[key] = Markup(html)  # noqa: S704
+    return links
+
+
 def refuse_nul():
     """before_request: no NUL character anywhere in the input. PostgreSQL cannot store one in
     text, and no person types one; refusing it here keeps both databases alike."""
@@ -124,7 +160,14 @@ def init_app(app: Flask) -> None:
             allowed = access.ACCESS.get(endpoint)
             return allowed is not None and endpoint in app.view_functions and role in allowed
 
+        def navigation_links() -> Markup:
+            """The main navigation's links for this person's role on this page."""
+            if not user.is_authenticated or user.must_change_password:
+                return Markup()
+            return _navigation_links(role, str(get_locale()), request.endpoint)
+
         return {
+            "navigation_links": navigation_links,
             "current_user": user,
             "csrf_token": generate_csrf,
             "current_locale": str(get_locale()),
@@ -136,5 +179,5 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         role_labels=ROLE_LABELS, grade_labels=GRADE_LABELS, status_labels=STATUS_LABELS,
-        today_date=center_today,
+        today_date=center_today, labels=labels, csrf_field=csrf_field,
     )
