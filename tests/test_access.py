@@ -249,3 +249,32 @@ def test_people_is_a_page_or_a_fragment(client, world, headers, full):
     assert world.target.name in response.text
     vary = {v.strip().lower() for v in response.headers.get("Vary", "").split(",")}
     assert {"hx-request", "hx-target"} <= vary
+
+
+def test_navigation_offers_each_role_exactly_what_it_may_open(app, client, world):
+    """The navigation is rendered once per role, language and page and then reused: signing
+    in as one role after another in one process still shows each only its own links, and
+    marks the page it is on."""
+    import re
+
+    from app.access import ACCESS
+
+    links = {}
+    for role in ("supervisor", "agent", "qa", "lead", "agent"):
+        sign_in(client, world, role)
+        for path in ("/", "/shifts/mine"):
+            page = client.get(path, headers={"Accept-Language": "zh-CN"})
+            if page.status_code != 200:
+                continue
+            nav = page.text.split('<ul class="nav-links">', 1)[1].split("</ul>\n      <ul", 1)[0]
+            hrefs = set(re.findall(r'<a href="(/[^"]*)"', nav))
+            current = re.findall(r'<a href="(/[^"]*)" aria-current="page"', nav)
+            assert current == [path], (role, path, current)
+            links.setdefault(role, hrefs)
+            assert hrefs == links[role], role
+    for role, hrefs in links.items():
+        for rule in app.url_map.iter_rules():
+            if rule.rule in hrefs and "GET" in rule.methods:
+                assert role in ACCESS[rule.endpoint], (role, rule.rule)
+    assert "/audit" in links["supervisor"] and "/audit" not in links["agent"]
+    assert "/qa/queue" in links["qa"] and "/qa/queue" not in links["lead"]
