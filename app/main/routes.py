@@ -6,7 +6,7 @@ from flask import Blueprint, Response, current_app, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
@@ -32,21 +32,23 @@ def health():
     return Response("ok", mimetype="text/plain")
 
 
+# The lead's card of team members, built once (the team and the lead bound per request).
+_TEAM_MATES = (select(User).where(User.team_id == bindparam("team"), User.status != Status.LEFT,
+                                  User.id != bindparam("me")).order_by(User.employee_no))
+
+
 @bp.route("/")
 def home():
     """Each role's home, built from cards."""
     cards = {"team_members": [], "head_counts": None}
     if current_user.role == Role.LEAD and current_user.team_id:
         cards["team_members"] = db.session.scalars(
-            select(User).where(User.team_id == current_user.team_id,
-                               User.status != Status.LEFT, User.id != current_user.id)
-            .order_by(User.employee_no)
-        ).all()
+            _TEAM_MATES, {"team": current_user.team_id, "me": current_user.id}).all()
     if policy.is_supervisor(current_user):
         cards["head_counts"] = staff_services.head_counts()
     cards["pending"] = pending.lists(current_user)
     cards["quality"] = qa_home.card(current_user)
-    cards["next_shifts"] = schedule.my_shifts(current_user, center_today(), limit=3)
+    cards["next_shifts"] = schedule.shift_rows(current_user, center_today(), limit=3)
     return render("main/home.html", cards=cards, kinds=leave_routes.KIND_LABELS,
                   statuses=leave_routes.STATUS_LABELS, decision=leave_routes.DecisionForm(),
                   swap_labels=swap_routes.STATUS_LABELS, swap_buttons=swap_routes.BUTTONS,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app import audit
@@ -208,15 +209,11 @@ def apply_calls(batch_id: int):
 # --- sampling rules -------------------------------------------------------------------------
 
 
-def _covering_ids() -> set[int]:
-    return set(db.session.scalars(rules.rules_covering(current_user).with_only_columns(
-        SamplingRule.id)))
-
-
 def load_rule(rule_id: int) -> SamplingRule:
     """The rule, or 404 when missing or not for the viewer's eyes."""
     rule = db.session.get(SamplingRule, rule_id, with_for_update=lock_for_change(SamplingRule))
-    covering = _covering_ids() if current_user.role in (Role.AGENT, Role.LEAD) else None
+    covering = (rules.covering_rule_ids(current_user)
+                if current_user.role in (Role.AGENT, Role.LEAD) else None)
     if rule is None or not policy.can_see_rule(current_user, rule, covering):
         abort(404)
     return rule
@@ -401,10 +398,29 @@ def why_sampled(rule_id: int):
 # --- the QA queue and evaluations ------------------------------------------------------------
 
 
+@cache
+def _queue_statements() -> dict:
+    """The queue's queries, built once; the day and the reviewer are bound per request."""
+    day, me = bindparam("day"), bindparam("me")
+    return {
+        "rules": select(SamplingRule).where(SamplingRule.status == RuleStatus.PUBLISHED,
+                                            SamplingRule.first_day <= day)
+        .order_by(SamplingRule.id),
+        "drawn": select(SampleDraw.rule_id).where(SampleDraw.day == day),
+        "picks": select(SampledCall).join(SampleDraw, SampledCall.draw_id == SampleDraw.id)
+        .where(SampleDraw.day == day, SampledCall.reviewer_id == me)
+        .options(joinedload(SampledCall.call), joinedload(SampledCall.agent),
+                 joinedload(SampledCall.draw).joinedload(SampleDraw.rule))
+        .order_by(SampledCall.id),
+        "done": select(Evaluation).join(SampledCall, SampledCall.call_id == Evaluation.call_id)
+        .join(SampleDraw, SampledCall.draw_id == SampleDraw.id)
+        .where(SampleDraw.day == day, SampledCall.reviewer_id == me,
+               Evaluation.reviewer_id == me, Evaluation.calibration_id.is_(None)),
+    }
+
+
 def _published_rules_on(day: date) -> list[SamplingRule]:
-    found = db.session.scalars(select(SamplingRule).where(
-        SamplingRule.status == RuleStatus.PUBLISHED, SamplingRule.first_day <= day)
-        .order_by(SamplingRule.id)).all()
+    found = db.session.scalars(_queue_statements()["rules"], {"day": day}).all()
     return [r for r in found if rules.terms(r).applies_on(day)]
 
 
@@ -412,18 +428,13 @@ def _published_rules_on(day: date) -> list[SamplingRule]:
 def queue():
     """The reviewer's share of a day's sample (today unless ?day=), with progress."""
     day = _day_arg() or center_today()
+    statements = _queue_statements()
     applying = _published_rules_on(day)
-    drawn = db.session.scalars(select(SampleDraw).where(SampleDraw.day == day)).all()
-    undrawn = [r for r in applying if r.id not in {d.rule_id for d in drawn}]
-    picks = db.session.scalars(
-        select(SampledCall).join(SampleDraw, SampledCall.draw_id == SampleDraw.id)
-        .where(SampleDraw.day == day, SampledCall.reviewer_id == current_user.id)
-        .options(joinedload(SampledCall.call), joinedload(SampledCall.agent),
-                 joinedload(SampledCall.draw).joinedload(SampleDraw.rule))
-        .order_by(SampledCall.id)).all()
-    done = {e.call_id: e for e in db.session.scalars(select(Evaluation).where(
-        Evaluation.reviewer_id == current_user.id, Evaluation.calibration_id.is_(None),
-        Evaluation.call_id.in_([p.call_id for p in picks])))}
+    drawn = set(db.session.scalars(statements["drawn"], {"day": day}))
+    undrawn = [r for r in applying if r.id not in drawn]
+    mine = {"day": day, "me": current_user.id}
+    picks = db.session.scalars(statements["picks"], mine).all()
+    done = {e.call_id: e for e in db.session.scalars(statements["done"], mine)}
     published = sum(1 for e in done.values() if e.status == EvaluationStatus.PUBLISHED)
     return render("qa/queue.html", day=day, picks=picks, done=done, published=published,
                   undrawn=undrawn, applying=applying, form=VersionForm(),
@@ -475,15 +486,24 @@ def start_evaluation(call_id: int):
     return see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id))
 
 
+@cache
+def _evaluation_statement(lock: bool):
+    """An evaluation with its call, people and scorecard version (categories and items),
+    built once per kind: reading, or locking the row to change it."""
+    stmt = (select(Evaluation).where(Evaluation.id == bindparam("id")).options(
+        joinedload(Evaluation.call), joinedload(Evaluation.agent),
+        joinedload(Evaluation.reviewer),
+        joinedload(Evaluation.scorecard_version).joinedload(ScorecardVersion.scorecard),
+        joinedload(Evaluation.scorecard_version).selectinload(
+            ScorecardVersion.categories).selectinload(ScorecardCategory.items)))
+    return stmt.with_for_update(of=Evaluation) if lock else stmt
+
+
 def load_evaluation(evaluation_id: int) -> Evaluation:
     """The evaluation, or 404 when missing or not for the viewer's eyes."""
-    evaluation = db.session.get(
-        Evaluation, evaluation_id, with_for_update=lock_for_change(Evaluation),
-        options=[joinedload(Evaluation.call), joinedload(Evaluation.agent),
-                 joinedload(Evaluation.reviewer),
-                 joinedload(Evaluation.scorecard_version).joinedload(ScorecardVersion.scorecard),
-                 joinedload(Evaluation.scorecard_version).selectinload(
-                     ScorecardVersion.categories).selectinload(ScorecardCategory.items)])
+    lock = lock_for_change(Evaluation) is not None
+    evaluation = db.session.scalars(_evaluation_statement(lock), {"id": evaluation_id},
+                                    execution_options={"populate_existing": lock}).first()
     if evaluation is None or not policy.can_see_evaluation(current_user, evaluation):
         abort(404)
     return evaluation

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import cache
 
 from babel.dates import format_skeleton, get_day_names
 from flask import Response, abort, flash, request, url_for
@@ -14,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from wtforms import (
     BooleanField,
     DateField,
@@ -198,19 +199,27 @@ def _window_after(until: date, later: date | None) -> date | None:
     return until + timedelta(days=1) if later <= until + timedelta(days=MY_WINDOW_DAYS) else later
 
 
+@cache
+def _around_statement():
+    """The day of a person's last shift before a window and of their first one after it."""
+    mine = select(Shift.day).where(Shift.user_id == bindparam("me"))
+    return select(
+        mine.where(Shift.day < bindparam("since")).order_by(Shift.day.desc()).limit(1)
+        .scalar_subquery(),
+        mine.where(Shift.day > bindparam("until")).order_by(Shift.day).limit(1)
+        .scalar_subquery())
+
+
 @bp.route("/shifts/mine")
 def my_shifts():
     """The signed-in person's shifts, two weeks at a time, soonest first."""
     today = center_today()
     since = _date_arg("from") or today
     until = since + timedelta(days=MY_WINDOW_DAYS - 1)
-    shifts = schedule.my_shifts(current_user, since, limit=MY_LIMIT, until=until)
-    mine = select(Shift.day).where(Shift.user_id == current_user.id)
-    earlier, later = db.session.execute(select(
-        mine.where(Shift.day < since).order_by(Shift.day.desc()).limit(1).scalar_subquery(),
-        mine.where(Shift.day > until).order_by(Shift.day).limit(1).scalar_subquery(),
-    )).one()
-    by_day: dict[date, list[Shift]] = defaultdict(list)
+    shifts = schedule.shift_rows(current_user, since, limit=MY_LIMIT, until=until)
+    earlier, later = db.session.execute(
+        _around_statement(), {"me": current_user.id, "since": since, "until": until}).one()
+    by_day: dict[date, list[schedule.ShiftRow]] = defaultdict(list)
     for shift in shifts:
         by_day[shift.day].append(shift)
     working = [s for s in shifts if s.leave_id is None]
