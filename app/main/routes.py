@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
 
@@ -139,7 +139,7 @@ def list_audit():
     """Supervisors browse and filter the audit trail."""
     form = AuditFilterForm(request.args)
     form.object_type.choices = choices([("", _("Any")), *((t, t) for t in OBJECT_TYPES)])
-    stmt = select(audit.AuditEvent).options(selectinload(audit.AuditEvent.actor))
+    stmt = select(audit.AuditEvent).options(joinedload(audit.AuditEvent.actor))
     if form.validate():
         if form.action.data:
             stmt = stmt.where(audit.AuditEvent.action.startswith(form.action.data.strip()[:64]))

@@ -223,10 +223,10 @@ def load_rule(rule_id: int) -> SamplingRule:
 def list_rules():
     """The sampling rules: all of them for reviewers, the published ones that apply for
     everyone else."""
-    stmt = select(SamplingRule).options(selectinload(SamplingRule.team),
+    stmt = select(SamplingRule).options(joinedload(SamplingRule.team),
                                         selectinload(SamplingRule.people))
     if current_user.role == Role.AGENT:
-        stmt = rules.rules_covering(current_user).options(selectinload(SamplingRule.team))
+        stmt = rules.rules_covering(current_user).options(joinedload(SamplingRule.team))
     elif current_user.role == Role.LEAD:
         stmt = stmt.where(SamplingRule.status == RuleStatus.PUBLISHED)
     page = paginate(stmt.order_by(SamplingRule.first_day.desc(), SamplingRule.id.desc()))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.extensions import db
@@ -90,7 +90,7 @@ class AwayRow:
 def live(team_id: int | None, now: datetime) -> list[AwayRow]:
     """Who is away or waiting to go, for one team (or every team), with minutes and overdue."""
     stmt = select(AwayRequest).where(AwayRequest.status.in_(OPEN)).options(
-        selectinload(AwayRequest.user)).order_by(AwayRequest.requested_at)
+        joinedload(AwayRequest.user)).order_by(AwayRequest.requested_at)
     if team_id is not None:
         stmt = stmt.where(AwayRequest.team_id == team_id)
     limit = rule("away_minutes")

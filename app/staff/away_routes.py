@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 from wtforms import HiddenField
 
 from app.database import lock_for_change
@@ -114,7 +114,7 @@ def recent(now, limit: int = 10) -> list[AwayRequest]:
         policy.visible_away(current_user, select(AwayRequest))
         .where(AwayRequest.status.in_((AwayStatus.BACK, AwayStatus.REFUSED)),
                AwayRequest.requested_at >= now - timedelta(hours=12))
-        .options(selectinload(AwayRequest.user))
+        .options(joinedload(AwayRequest.user))
         .order_by(AwayRequest.requested_at.desc()).limit(limit)).all()
 
 

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import (
     DateField,
     FieldList,
@@ -175,9 +175,9 @@ def list_handovers():
     team_id = request.args.get("team", type=int)
     if team_id not in {t.id for t in teams}:
         team_id = None  # whitelisted: only teams the viewer may filter by
-    stmt = select(Handover).options(selectinload(Handover.team),
-                                    selectinload(Handover.written_by),
-                                    selectinload(Handover.signed_by),
+    stmt = select(Handover).options(joinedload(Handover.team),
+                                    joinedload(Handover.written_by),
+                                    joinedload(Handover.signed_by),
                                     selectinload(Handover.items))
     if team_id is not None:
         stmt = stmt.where(Handover.team_id == team_id)
@@ -186,8 +186,8 @@ def list_handovers():
     page = paginate(policy.visible_handovers(current_user, stmt)
                     .order_by(Handover.day.desc(), Handover.id.desc()))
     waiting = db.session.scalars(
-        pending.handovers_waiting(current_user).options(selectinload(Handover.team),
-                                                        selectinload(Handover.written_by))
+        pending.handovers_waiting(current_user).options(joinedload(Handover.team),
+                                                        joinedload(Handover.written_by))
         .order_by(Handover.written_at)).all()
     open_items = []
     if current_user.role == Role.LEAD:

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
@@ -125,13 +125,13 @@ def list_leave():
         .order_by(LeaveRequest.starts_at.desc()).limit(20)
     ).all()
     waiting = db.session.scalars(
-        leave.waiting_for(current_user).options(selectinload(LeaveRequest.user))
+        leave.waiting_for(current_user).options(joinedload(LeaveRequest.user))
         .order_by(LeaveRequest.starts_at)
     ).all()
     page = None
     if current_user.role in (Role.LEAD, Role.SUPERVISOR):
         stmt = policy.visible_leave(current_user, select(LeaveRequest).join(
-            User, LeaveRequest.user_id == User.id)).options(selectinload(LeaveRequest.user))
+            User, LeaveRequest.user_id == User.id)).options(joinedload(LeaveRequest.user))
         if wanted in STATUS_LABELS:
             stmt = stmt.where(LeaveRequest.status == wanted)
         page = paginate(stmt.order_by(LeaveRequest.starts_at.desc()))

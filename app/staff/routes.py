@@ -4,7 +4,7 @@ from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.auth.services import account_locked, unlock_account
 from app.extensions import db
@@ -51,7 +51,7 @@ def list_people():
     q = request.args.get("q", "").strip()[:64]
     team_id = request.args.get("team", type=row_id)
     stmt = policy.visible_people(
-        current_user, select(User).options(selectinload(User.team))
+        current_user, select(User).options(joinedload(User.team))
     ).order_by(User.employee_no)
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -87,7 +87,7 @@ def show_person(person_id: int):
     if full:
         history = db.session.scalars(
             select(GradeChange).where(GradeChange.user_id == person.id)
-            .options(selectinload(GradeChange.changed_by))
+            .options(joinedload(GradeChange.changed_by))
             .order_by(GradeChange.effective_on.desc(), GradeChange.id.desc())
         ).all()
     manage = policy.can_manage_people(current_user)
@@ -251,7 +251,7 @@ def list_teams():
         .where(User.status != Status.LEFT).group_by(User.team_id)
     ).all())
     teams = db.session.scalars(
-        select(Team).options(selectinload(Team.lead)).order_by(Team.name)
+        select(Team).options(joinedload(Team.lead)).order_by(Team.name)
     ).all()
     return render("staff/list_teams.html", teams=teams, counts=counts,
                   manage=policy.can_manage_people(current_user))

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, true
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -66,8 +66,9 @@ STEP_STATES = {
     "failed": _l("turned down"),
     "skipped": _l("not needed any more"),
 }
-EAGER = (selectinload(ShiftSwap.requester), selectinload(ShiftSwap.counterpart),
-         selectinload(ShiftSwap.requester_shift), selectinload(ShiftSwap.counterpart_shift))
+# Every relation a swap card shows is many-to-one: joined into the same query.
+EAGER = (joinedload(ShiftSwap.requester), joinedload(ShiftSwap.counterpart),
+         joinedload(ShiftSwap.requester_shift), joinedload(ShiftSwap.counterpart_shift))
 
 
 def _int_or_none(value):

@@ -38,16 +38,16 @@ NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 # waits for the viewer (leave, swaps, away, handovers: 1) and loads the next shifts (1); the
 # lists of waiting leave and swaps are 1 each when something waits (see the test below).
 PINNED = {
-    # viewer, count of the page, the page of people, their teams, teams for the filter
-    ("supervisor", "/people"): 5,
-    ("agent", "/people"): 5,
+    # viewer, count of the page, the page of people with their teams, teams for the filter
+    ("supervisor", "/people"): 4,
+    ("agent", "/people"): 4,
     # viewer, head counts by team, role and status, what waits, next shifts
     ("supervisor", "/"): 6,
     # viewer, the team's members, what waits, sampling rules just published for the team,
     # next shifts, own team (its lead is the viewer, already loaded)
     ("lead", "/"): 6,
-    # viewer, head count per team, teams, their leads
-    ("supervisor", "/teams"): 4,
+    # viewer, head count per team, teams with their leads
+    ("supervisor", "/teams"): 3,
 }
 
 _batches = count(1)
