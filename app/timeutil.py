@@ -7,6 +7,10 @@ from flask import current_app
 
 _frozen: datetime | None = None
 
+# The days the center works with: a day outside is a typing error (or a probe), never a shift,
+# a sample or a report.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
 
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (or the frozen time, in tests)."""

@@ -1,5 +1,7 @@
 """Request plumbing shared by every page: locale, headers, template helpers."""
 
+from datetime import date
+
 from flask import Flask, abort, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -10,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from app import access, htmx
 from app.auth import check_session_age
+from app.timeutil import FIRST_DAY, LAST_DAY
 
 ROW_ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
@@ -47,6 +50,16 @@ def row_id(value: str) -> int:
     if not 0 < number <= ROW_ID_MAX:
         raise ValueError(value)
     return number
+
+
+def date_arg(name: str) -> date | None:
+    """A YYYY-MM-DD value of the query string (or the form), or None when it is absent,
+    malformed or outside the days the center works with."""
+    try:
+        value = date.fromisoformat(request.values.get(name, ""))
+    except ValueError:
+        return None
+    return value if FIRST_DAY <= value <= LAST_DAY else None
 
 
 CSP = (

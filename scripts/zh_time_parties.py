@@ -176,4 +176,8 @@ ZH = {
     "%(first)s – %(last)s (whole days)": "%(first)s – %(last)s（全天）",
     "%(action)s: %(a)s ⇄ %(b)s?": "确定%(action)s：%(a)s ⇄ %(b)s？",
     "When": "时间",
+    "Colleague": "同事",
+    "On the day": "日期",
+    "No colleague's shift matches. Clear the colleague or the day to see them all.":
+        "没有符合条件的同事班次。清空同事或日期即可看到全部。",
 }

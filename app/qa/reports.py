@@ -11,8 +11,9 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 
 from app.extensions import db
 from app.qa.models import Deduction, Evaluation, EvaluationStatus, ScorecardItem
@@ -36,15 +37,22 @@ def bounds(period: str, day: date) -> tuple[date, date]:
     return first, first.replace(day=calendar.monthrange(day.year, day.month)[1])
 
 
-def counted(first: date, last: date, agents=None) -> list:
-    """The conditions of the evaluations a report counts (and the viewer may see)."""
-    start, end = day_bounds(first)[0], day_bounds(last)[1]
+def counted(agents=None) -> list:
+    """The conditions of the evaluations a report counts (and the viewer may see), published
+    between the bound values "start" and "end" (run with window())."""
     conditions = [Evaluation.status == EvaluationStatus.PUBLISHED,
                   Evaluation.calibration_id.is_(None),
-                  Evaluation.published_at >= start, Evaluation.published_at < end]
+                  Evaluation.published_at >= bindparam("start"),
+                  Evaluation.published_at < bindparam("end")]
     if agents is not None:
         conditions.append(agents)
     return conditions
+
+
+def window(first: date, last: date) -> dict[str, datetime]:
+    """The values counted() is run with: the UTC moments the first day starts and the last
+    one ends."""
+    return {"start": day_bounds(first)[0], "end": day_bounds(last)[1]}
 
 
 @dataclass
@@ -89,32 +97,58 @@ def _grouped(group: str, conditions: list) -> Select:
             .group_by(User.id, User.name).order_by(func.avg(Evaluation.score), User.name))
 
 
+def _statements(group: str, dialect: str, agents=None) -> dict[str, Select]:
+    """The report's five queries for a grouping (and the viewer's agents, if limited)."""
+    conditions = counted(agents)
+    if dialect == "sqlite":
+        hour = func.strftime("%Y-%m-%d %H", Evaluation.published_at)
+    else:
+        hour = func.to_char(func.timezone("UTC", Evaluation.published_at), "YYYY-MM-DD HH24")
+    return {
+        "summary": select(
+            func.count(Evaluation.id), func.avg(Evaluation.score),
+            *(func.sum(case((and_(Evaluation.score >= low, Evaluation.score <= high), 1),
+                            else_=0)) for low, high in BUCKETS)).where(*conditions),
+        "rows": _grouped(group, conditions),
+        "items": select(ScorecardItem.name, func.count(Deduction.id), func.sum(Deduction.points))
+        .select_from(Deduction).join(Evaluation, Deduction.evaluation_id == Evaluation.id)
+        .join(ScorecardItem, Deduction.item_id == ScorecardItem.id).where(*conditions)
+        .group_by(ScorecardItem.name).order_by(func.count(Deduction.id).desc(),
+                                               ScorecardItem.name).limit(10),
+        "trend": select(hour, func.count(Evaluation.id), func.sum(Evaluation.score))
+        .where(*conditions).group_by(hour),
+    }
+
+
+@cache
+def _center_statements(group: str, dialect: str) -> dict[str, Select]:
+    """The center-wide report's queries, built once per grouping (building and keying them
+    cost more than running them over a month of evaluations)."""
+    return _statements(group, dialect)
+
+
 def build(period: str, day: date, group: str, agents=None) -> Report:
     """The report: five queries whatever the number of evaluations."""
     first, last = bounds(period, day)
     report = Report(period, first, last, group)
-    conditions = counted(first, last, agents)
-    total, average, *buckets = db.session.execute(select(
-        func.count(Evaluation.id), func.avg(Evaluation.score),
-        *(func.sum(case((and_(Evaluation.score >= low, Evaluation.score <= high), 1),
-                        else_=0)) for low, high in BUCKETS)).where(*conditions)).one()
+    dialect = db.session.get_bind().dialect.name
+    statements = (_center_statements(group, dialect) if agents is None
+                  else _statements(group, dialect, agents))
+    params = window(first, last)
+    total, average, *buckets = db.session.execute(statements["summary"], params).one()
     report.count, report.average = total, float(average) if average is not None else None
     report.buckets = [(f"{low}–{high}" if low != high else str(low), int(n or 0))
                       for (low, high), n in zip(BUCKETS, buckets, strict=True)]
     report.rows = [Row(key, name or "—", n, float(avg), low, high)
                    for key, name, n, avg, low, high in db.session.execute(
-                       _grouped(group, conditions))]
+                       statements["rows"], params)]
     report.items = [(name, times, points) for name, times, points in db.session.execute(
-        select(ScorecardItem.name, func.count(Deduction.id), func.sum(Deduction.points))
-        .select_from(Deduction).join(Evaluation, Deduction.evaluation_id == Evaluation.id)
-        .join(ScorecardItem, Deduction.item_id == ScorecardItem.id).where(*conditions)
-        .group_by(ScorecardItem.name).order_by(func.count(Deduction.id).desc(),
-                                               ScorecardItem.name).limit(10))]
-    report.trend = trend(first, last, agents)
+        statements["items"], params)]
+    report.trend = trend(statements["trend"], first, last)
     return report
 
 
-def trend(first: date, last: date, agents=None) -> list[tuple[date, float | None, int]]:
+def trend(statement: Select, first: date, last: date) -> list[tuple[date, float | None, int]]:
     """The daily average over the period (a day's report shows the two weeks up to it).
 
     SQL groups the scores by UTC hour (a month is at most 744 groups, whatever the number of
@@ -124,14 +158,8 @@ def trend(first: date, last: date, agents=None) -> list[tuple[date, float | None
     if first == last:
         first = last - timedelta(days=13)
     tz = center_tz()
-    if db.session.get_bind().dialect.name == "sqlite":
-        hour = func.strftime("%Y-%m-%d %H", Evaluation.published_at)
-    else:
-        hour = func.to_char(func.timezone("UTC", Evaluation.published_at), "YYYY-MM-DD HH24")
     sums: dict[date, list[float]] = {}
-    for key, n, total in db.session.execute(
-            select(hour, func.count(Evaluation.id), func.sum(Evaluation.score))
-            .where(*counted(first, last, agents)).group_by(hour)):
+    for key, n, total in db.session.execute(statement, window(first, last)):
         local = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(tz).date()
         entry = sums.setdefault(local, [0, 0.0])
         entry[0] += n
@@ -170,11 +198,11 @@ def consistency(period: str, day: date) -> Consistency:
     how often each reviewer deducts it against the others, over the same kind of calls (the
     period's sampled and off-sample calls, every agent)."""
     first, last = bounds(period, day)
-    conditions = counted(first, last)
+    conditions, params = counted(), window(first, last)
     rows = db.session.execute(
         select(User.id, User.name, func.count(Evaluation.id), func.avg(Evaluation.score))
         .join(User, Evaluation.reviewer_id == User.id).where(*conditions)
-        .group_by(User.id, User.name).order_by(User.name)).all()
+        .group_by(User.id, User.name).order_by(User.name), params).all()
     reviewers = [(rid, name, n, float(avg)) for rid, name, n, avg in rows]
     total = sum(n for _r, _name, n, _a in reviewers)
     center = (sum(n * avg for _r, _name, n, avg in reviewers) / total) if total else None
@@ -186,7 +214,7 @@ def consistency(period: str, day: date) -> Consistency:
             select(ScorecardItem.name, Evaluation.reviewer_id, func.count(Deduction.id))
             .select_from(Deduction).join(Evaluation, Deduction.evaluation_id == Evaluation.id)
             .join(ScorecardItem, Deduction.item_id == ScorecardItem.id).where(*conditions)
-            .group_by(ScorecardItem.name, Evaluation.reviewer_id)):
+            .group_by(ScorecardItem.name, Evaluation.reviewer_id), params):
         ticks.setdefault(name, {})[rid] = times
     items = []
     for name in sorted(ticks):

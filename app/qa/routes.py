@@ -59,7 +59,7 @@ from app.staff.forms import choices, show_refusal
 from app.staff.models import ImportBatch, Role, Status, Team, User
 from app.staff.services import RuleError
 from app.timeutil import center_today, utcnow
-from app.web import row_id
+from app.web import date_arg, row_id
 
 bp = Blueprint("qa", __name__)
 
@@ -84,13 +84,6 @@ def _version(form) -> int:
         return -1
 
 
-def _day_arg(name: str = "day") -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 # --- the call log ---------------------------------------------------------------------------
 
 
@@ -105,7 +98,7 @@ def load_call(call_id: int) -> Call:
 @bp.route("/calls")
 def list_calls():
     """Calls of the agents the viewer may see, newest first, by day and person."""
-    day = _day_arg()
+    day = date_arg("day")
     q = request.args.get("q", "").strip()[:50]
     stmt = (select(Call).join(User, Call.agent_id == User.id)
             .where(policy.visible_agents(current_user, Call.agent_id))
@@ -386,7 +379,7 @@ def why_sampled(rule_id: int):
     took and why (?agent=<id>&day=YYYY-MM-DD)."""
     rule = load_rule(rule_id)
     agent = db.session.get(User, request.args.get("agent", type=row_id) or 0)
-    day = _day_arg()
+    day = date_arg("day")
     if agent is None or day is None or not policy.sees_agent(current_user, agent):
         abort(404)
     found = rules.explain(rule, agent, day)
@@ -427,7 +420,7 @@ def _published_rules_on(day: date) -> list[SamplingRule]:
 @bp.route("/qa/queue")
 def queue():
     """The reviewer's share of a day's sample (today unless ?day=), with progress."""
-    day = _day_arg() or center_today()
+    day = date_arg("day") or center_today()
     statements = _queue_statements()
     applying = _published_rules_on(day)
     drawn = set(db.session.scalars(statements["drawn"], {"day": day}))
@@ -448,7 +441,7 @@ def draw_sample():
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    day = _day_arg() or center_today()
+    day = date_arg("day") or center_today()
     if day > center_today():
         flash(_("The sample of a day is drawn on that day, from the calls it brings."), "error")
         return see_other(url_for("qa.queue", day=day.isoformat()))
@@ -859,7 +852,7 @@ GROUP_LABELS = {"agent": _l("Agent"), "team": _l("Team"), "reviewer": _l("Review
 def _report_args() -> tuple[str, date, str]:
     period = request.args.get("period", "month")
     group = request.args.get("by", "agent")
-    return (period if period in reports.PERIODS else "month", _day_arg() or center_today(),
+    return (period if period in reports.PERIODS else "month", date_arg("day") or center_today(),
             group if group in reports.GROUPS else "agent")
 
 

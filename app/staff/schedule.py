@@ -16,13 +16,12 @@ from app import audit
 from app.extensions import db
 from app.staff.models import Role, Shift, Status, Team, User
 from app.staff.services import RuleError
-from app.timeutil import center_tz
+from app.timeutil import FIRST_DAY, LAST_DAY, center_tz
 
 MAX_PATTERN_DAYS = 92
 SCHEDULED_ROLES = (Role.AGENT, Role.LEAD)  # the people a team's week view shows
 MAX_SHIFT = timedelta(hours=16)
 LABEL_LENGTH = 32
-FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)  # shifts outside are typing errors
 
 
 def span(day: date, start: time, end: time) -> tuple[datetime, datetime]:

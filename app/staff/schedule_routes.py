@@ -34,7 +34,7 @@ from app.staff.models import ImportBatch, Role, Shift, Status, Team, User
 from app.staff.routes import bp
 from app.staff.services import RuleError
 from app.timeutil import center_today, center_tz, utcnow
-from app.web import row_id
+from app.web import date_arg, row_id
 
 MY_WINDOW_DAYS = 14  # "my shifts" shows two weeks at a time
 MY_LIMIT = 60  # no more shifts than this in one window, whatever is in the database
@@ -105,15 +105,6 @@ class RosterForm(FlaskForm):
 
 
 # --- helpers shared by the views and their templates --------------------------------------
-
-def _date_arg(name: str) -> date | None:
-    """A YYYY-MM-DD query argument, or None when absent, malformed or out of range."""
-    try:
-        value = date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if schedule.FIRST_DAY <= value <= schedule.LAST_DAY else None
-
 
 def day_label(day: date) -> str:
     """"11月23日周一" / "Mon, Nov 23" in the page's language."""
@@ -214,7 +205,7 @@ def _around_statement():
 def my_shifts():
     """The signed-in person's shifts, two weeks at a time, soonest first."""
     today = center_today()
-    since = _date_arg("from") or today
+    since = date_arg("from") or today
     until = since + timedelta(days=MY_WINDOW_DAYS - 1)
     shifts = schedule.shift_rows(current_user, since, limit=MY_LIMIT, until=until)
     earlier, later = db.session.execute(
@@ -259,7 +250,7 @@ def week_view():
             abort(404)
     else:
         team = teams[0] if teams else None
-    monday = schedule.week_start(_date_arg("week") or center_today())
+    monday = schedule.week_start(date_arg("week") or center_today())
     view = schedule.week_view(team, monday) if team else None
     manage = policy.can_schedule_team(current_user, team)
     editing = manage and request.args.get("edit") == "1"
@@ -297,7 +288,7 @@ def new_shift():
         person_id = request.args.get("person", type=row_id)
         if person_id is not None:
             form.user_id.data = load_schedulable(person_id).id
-        form.day.data = _date_arg("day") or center_today() + timedelta(days=1)
+        form.day.data = date_arg("day") or center_today() + timedelta(days=1)
     if form.validate_on_submit():
         person = load_schedulable(form.user_id.data)
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from babel.dates import format_skeleton
 from flask import abort, flash, request, url_for
@@ -29,6 +29,7 @@ from app.staff.routes import bp
 from app.staff.rules import rule
 from app.staff.services import RuleError, StaleError
 from app.timeutil import center_tz, utcnow
+from app.web import date_arg
 
 WINDOW_DAYS = 35  # the shifts offered for a swap: from now to five weeks ahead
 MY_CHOICES = 60  # at most this many of my own shifts in the select
@@ -133,9 +134,11 @@ def load_swap(swap_id: int) -> ShiftSwap:
     return swap
 
 
-def fill_choices(form: SwapForm, user: User, now) -> None:
+def fill_choices(form: SwapForm, user: User, now, who: str = "",
+                 on_day: date | None = None) -> None:
     """My upcoming shifts, and the upcoming shifts of colleagues of my level (same grade for
-    agents), by person; shifts already in an open swap are left out."""
+    agents), by person; shifts already in an open swap are left out. `who` narrows the
+    colleagues to a part of a name or the start of an employee no., `on_day` to one day."""
     until = now + timedelta(days=WINDOW_DAYS)
     mine = db.session.scalars(
         select(Shift).where(Shift.user_id == user.id, Shift.starts_at > now,
@@ -144,13 +147,19 @@ def fill_choices(form: SwapForm, user: User, now) -> None:
         .order_by(Shift.starts_at).limit(MY_CHOICES)).all()
     blank = SelectChoice("", _("— choose —"))
     form.my_shift.choices = [blank, *(SelectChoice(str(s.id), shift_text(s)) for s in mine)]
+    narrow = []
+    if who:
+        narrow.append(or_(User.name.contains(who, autoescape=True),
+                          User.employee_no.startswith(who, autoescape=True)))
+    if on_day is not None:
+        narrow.append(Shift.day == on_day)
     theirs = db.session.scalars(
         select(Shift).join(User, Shift.user_id == User.id)
         .where(User.role == user.role, User.role.in_((Role.AGENT, Role.LEAD)),
                User.grade == user.grade if user.role == Role.AGENT else true(),
                User.id != user.id, User.status == Status.ACTIVE,
                Shift.starts_at > now, Shift.starts_at < until, Shift.leave_id.is_(None),
-               Shift.id.not_in(swaps.shifts_in_open_swaps()))
+               Shift.id.not_in(swaps.shifts_in_open_swaps()), *narrow)
         .options(contains_eager(Shift.user))
         .order_by(User.name, User.employee_no, Shift.starts_at).limit(THEIR_CHOICES)).all()
     form.their_shift.choices = [blank, *(
@@ -262,9 +271,12 @@ def new_swap():
     """Offer one of my shifts for a colleague's; rule violations show beside the field."""
     now = utcnow()
     form = SwapForm()
-    fill_choices(form, current_user, now)
-    if request.method == "GET" and request.args.get("shift", type=int):
+    who = request.values.get("who", "").strip()[:32]
+    on_day = date_arg("on_day")
+    fill_choices(form, current_user, now, who, on_day)
+    if request.method == "GET":
         form.my_shift.data = request.args.get("shift", type=int)
+        form.their_shift.data = request.args.get("their_shift", type=int)
     if form.validate_on_submit():
         mine = db.session.get(Shift, form.my_shift.data)
         theirs = db.session.get(Shift, form.their_shift.data)
@@ -285,9 +297,12 @@ def new_swap():
                       "success")
                 return trigger(see_other(url_for("staff.show_swap", swap_id=swap.id)),
                                "pending-changed")
-    return render("staff/swap_form.html", block="form", form=form,
+    # Typing in the colleague filter redraws only the list of their shifts.
+    block = "theirs" if request.headers.get("HX-Target") == "swap-theirs" else "form"
+    return render("staff/swap_form.html", block=block, form=form, who=who, on_day=on_day,
                   notice_days=rule("swap_notice_days"), per_month=rule("swaps_per_month"),
                   status=422 if form.errors else 200)
+
 
 
 @bp.route("/swaps/<int:swap_id>")

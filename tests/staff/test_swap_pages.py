@@ -94,6 +94,41 @@ def test_the_form_offers_my_shifts_and_same_level_colleagues_by_person(app, cent
     assert "乙组长" not in theirs
 
 
+def test_the_colleague_list_narrows_by_name_number_and_day(app, center):
+    """Typing a colleague's name or employee no., or picking a day, redraws only the list of
+    their shifts (htmx), keeps what was chosen when it is still there, and says so when
+    nothing matches; the same filter holds when a refused form comes back."""
+    a1 = signed_in(app, center["a1"])
+    b1, a2 = center["b1"], center["a2"]
+    chosen = shift_id(center, "b1", 5)
+
+    def theirs(query, headers=None):
+        page = a1.get("/swaps/new", query_string=query, headers=headers or {})
+        assert page.status_code == 200
+        return page
+
+    found = theirs({"who": "李", "their_shift": chosen}, {**HX, "HX-Target": "swap-theirs"})
+    assert "<html" not in found.text and 'id="my_shift"' not in found.text
+    assert '<optgroup label="李一 · ' in found.text and "张二" not in found.text
+    assert re.search(rf'<option selected value="{chosen}">|value="{chosen}" selected', found.text)
+    by_number = theirs({"who": a2.employee_no}, {**HX, "HX-Target": "swap-theirs"}).text
+    assert "张二" in by_number and "李一" not in by_number
+    on_day = theirs({"on_day": (TZ_DAY + timedelta(days=7)).isoformat()},
+                    {**HX, "HX-Target": "swap-theirs"}).text
+    assert f'value="{shift_id(center, "b1", 7)}"' in on_day
+    assert f'value="{shift_id(center, "b1", 5)}"' not in on_day
+    assert "%" not in b1.name
+    nothing = theirs({"who": "%"}, {**HX, "HX-Target": "swap-theirs"}).text
+    assert "没有符合条件的同事班次" in nothing and 'id="their_shift"' not in nothing
+    whole = theirs({"who": "李", "on_day": "not a day"}).text  # a page: the whole form
+    assert 'id="my_shift"' in whole and 'value="李"' in whole and "李一" in whole
+    refused = post_form(a1, "/swaps/new", {"my_shift": "", "their_shift": "", "who": "张"},
+                        token_page="/swaps/new")
+    assert refused.status_code == 422
+    listed = refused.text.split('id="their_shift"')[1].split("</select>")[0]
+    assert "张二" in listed and "李一" not in listed
+
+
 def test_every_party_takes_its_step_and_the_shifts_are_exchanged(app, center):
     a1 = signed_in(app, center["a1"])
     response = ask_page(a1, center)
