@@ -251,7 +251,7 @@ def test_people_is_a_page_or_a_fragment(client, world, headers, full):
     assert {"hx-request", "hx-target"} <= vary
 
 
-def test_navigation_offers_each_role_exactly_what_it_may_open(app, client, world):
+def test_navigation_offers_each_role_exactly_what_it_may_open(app, world):
     """The navigation is rendered once per role, language and page and then reused: signing
     in as one role after another in one process still shows each only its own links, and
     marks the page it is on."""
@@ -261,6 +261,7 @@ def test_navigation_offers_each_role_exactly_what_it_may_open(app, client, world
 
     links = {}
     for role in ("supervisor", "agent", "qa", "lead", "agent"):
+        client = app.test_client()
         sign_in(client, world, role)
         for path in ("/", "/shifts/mine"):
             page = client.get(path, headers={"Accept-Language": "zh-CN"})
