@@ -1,6 +1,6 @@
 """Leave: ask, see where it stands, approve or reject, withdraw."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
@@ -69,20 +69,23 @@ class LeaveForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
     def validate_last_day(self, field) -> None:
-        """The period runs forwards."""
-        if field.data is None:
-            field.data = self.first_day.data  # a single day
+        """The period runs forwards (runs only when a last day is given: Optional stops the
+        chain of an empty field)."""
         if self.first_day.data and field.data and field.data < self.first_day.data:
             raise ValidationError(_l("The last day comes before the first."))
+
+    def last(self) -> date:
+        """The last day: the first one when none is given (a single day)."""
+        return self.last_day.data or self.first_day.data
 
     def period(self) -> tuple[datetime, datetime]:
         """The period in UTC: whole days unless times are given."""
         tz = center_tz()
         starts = datetime.combine(self.first_day.data, self.start_time.data or time(0), tz)
         if self.end_time.data:
-            ends = datetime.combine(self.last_day.data, self.end_time.data, tz)
+            ends = datetime.combine(self.last(), self.end_time.data, tz)
         else:
-            ends = datetime.combine(self.last_day.data + timedelta(days=1), time(0), tz)
+            ends = datetime.combine(self.last() + timedelta(days=1), time(0), tz)
         return starts, ends
 
 
@@ -158,7 +161,7 @@ def new_leave():
             field = {"starts_at": "first_day", "ends_at": "last_day"}.get(error.field,
                                                                           error.field)
             if (error.field == "ends_at" and form.end_time.data
-                    and form.last_day.data == form.first_day.data):
+                    and form.last() == form.first_day.data):
                 field = "end_time"  # the same day: it is the times that are the wrong way
             getattr(form, field).errors = [*getattr(form, field).errors, error.message]
         else:

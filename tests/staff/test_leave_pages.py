@@ -2,6 +2,7 @@
 
 import threading
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +32,31 @@ def ask_form(**overrides):
               "2026-11-23", "end_time": "", "reason": "回老家"}
     values.update(overrides)
     return values
+
+
+@pytest.mark.parametrize(("times", "hours"), [({}, 9), ({"start_time": "09:00",
+                                                         "end_time": "13:00"}, 4)])
+def test_an_empty_last_day_means_a_single_day(client, floor, times, hours):
+    """The form opens with the last day empty: the request is for the first day alone, whole
+    or between the times given."""
+    login(client, floor["agent"].username)
+    response = post_form(client, "/leave/new", ask_form(last_day="", **times),
+                         token_page="/leave/new")
+    assert response.status_code == 303, response.text
+    item = db.session.scalar(select(LeaveRequest))
+    assert item.hours == hours
+    assert item.starts_at.astimezone(ZoneInfo("Asia/Shanghai")).date() == date(2026, 11, 23)
+    assert item.ends_at - item.starts_at == (timedelta(days=1) if not times
+                                             else timedelta(hours=4))
+
+
+@pytest.mark.parametrize("missing", ["last_day", "first_day"])
+def test_a_missing_day_is_explained_not_a_crash(client, floor, missing):
+    login(client, floor["agent"].username)
+    values = ask_form()
+    del values[missing]
+    response = post_form(client, "/leave/new", values, token_page="/leave/new")
+    assert response.status_code == (303 if missing == "last_day" else 422)
 
 
 def test_agent_asks_lead_and_supervisor_approve_from_home(app, client, floor):
