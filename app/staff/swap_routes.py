@@ -137,11 +137,13 @@ def load_swap(swap_id: int) -> ShiftSwap:
 def fill_choices(form: SwapForm, user: User, now, who: str = "",
                  on_day: date | None = None) -> None:
     """My upcoming shifts, and the upcoming shifts of colleagues of my level (same grade for
-    agents), by person; shifts already in an open swap are left out. `who` narrows the
+    agents), by person; shifts too soon for the notice rule, on leave or already in an open
+    swap are left out (the rules still hold for any shift posted). `who` narrows the
     colleagues to a part of a name or the start of an employee no., `on_day` to one day."""
     until = now + timedelta(days=WINDOW_DAYS)
+    soonest = now + timedelta(days=rule("swap_notice_days"))
     mine = db.session.scalars(
-        select(Shift).where(Shift.user_id == user.id, Shift.starts_at > now,
+        select(Shift).where(Shift.user_id == user.id, Shift.starts_at >= soonest,
                             Shift.starts_at < until, Shift.leave_id.is_(None),
                             Shift.id.not_in(swaps.shifts_in_open_swaps()))
         .order_by(Shift.starts_at).limit(MY_CHOICES)).all()
@@ -158,7 +160,7 @@ def fill_choices(form: SwapForm, user: User, now, who: str = "",
         .where(User.role == user.role, User.role.in_((Role.AGENT, Role.LEAD)),
                User.grade == user.grade if user.role == Role.AGENT else true(),
                User.id != user.id, User.status == Status.ACTIVE,
-               Shift.starts_at > now, Shift.starts_at < until, Shift.leave_id.is_(None),
+               Shift.starts_at >= soonest, Shift.starts_at < until, Shift.leave_id.is_(None),
                Shift.id.not_in(swaps.shifts_in_open_swaps()), *narrow)
         .options(contains_eager(Shift.user))
         .order_by(User.name, User.employee_no, Shift.starts_at).limit(THEIR_CHOICES)).all()

@@ -92,6 +92,10 @@ def test_the_form_offers_my_shifts_and_same_level_colleagues_by_person(app, cent
     assert f'value="{shift_id(center, "lead_b", 5)}"' not in theirs  # another level
     assert f'value="{shift_id(center, "a1", 6)}"' not in theirs  # my own
     assert "乙组长" not in theirs
+    # Tomorrow at 9:00 is 23 hours away, short of the one-day notice: not offered either way.
+    assert f'value="{shift_id(center, "a2", 1)}"' not in theirs
+    assert f'value="{shift_id(center, "a2", 3)}"' in theirs
+    assert f'value="{shift_id(center, "a1", 2)}"' in mine
 
 
 def test_the_colleague_list_narrows_by_name_number_and_day(app, center):
