@@ -180,4 +180,5 @@ ZH = {
     "On the day": "日期",
     "No colleague's shift matches. Clear the colleague or the day to see them all.":
         "没有符合条件的同事班次。清空同事或日期即可看到全部。",
+    "Narrow the list": "筛选",
 }

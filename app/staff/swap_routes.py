@@ -151,8 +151,8 @@ def fill_choices(form: SwapForm, user: User, now, who: str = "",
     form.my_shift.choices = [blank, *(SelectChoice(str(s.id), shift_text(s)) for s in mine)]
     narrow = []
     if who:
-        narrow.append(or_(User.name.contains(who, autoescape=True),
-                          User.employee_no.startswith(who, autoescape=True)))
+        narrow.append(or_(User.name.icontains(who, autoescape=True),
+                          User.employee_no.istartswith(who, autoescape=True)))
     if on_day is not None:
         narrow.append(Shift.day == on_day)
     theirs = db.session.scalars(
@@ -279,7 +279,9 @@ def new_swap():
     if request.method == "GET":
         form.my_shift.data = request.args.get("shift", type=int)
         form.their_shift.data = request.args.get("their_shift", type=int)
-    if form.validate_on_submit():
+    # The filter's own button (and Enter in its box) only narrows the list: nothing is asked.
+    narrowing = request.method == "POST" and "narrow" in request.form
+    if not narrowing and form.validate_on_submit():
         mine = db.session.get(Shift, form.my_shift.data)
         theirs = db.session.get(Shift, form.their_shift.data)
         if mine is None or mine.user_id != current_user.id:

@@ -126,6 +126,12 @@ def test_the_colleague_list_narrows_by_name_number_and_day(app, center):
     assert "没有符合条件的同事班次" in nothing and 'id="their_shift"' not in nothing
     whole = theirs({"who": "李", "on_day": "not a day"}).text  # a page: the whole form
     assert 'id="my_shift"' in whole and 'value="李"' in whole and "李一" in whole
+    narrowed = post_form(a1, "/swaps/new", {
+        "my_shift": shift_id(center, "a1", 4), "their_shift": chosen, "who": "张", "narrow": "1"},
+        token_page="/swaps/new")  # the filter's button: narrows, asks nothing
+    assert narrowed.status_code == 200 and db.session.scalar(select(func.count(ShiftSwap.id))) == 0
+    assert "李一" not in narrowed.text.split('id="their_shift"')[1].split("</select>")[0]
+    assert theirs({"who": a2.employee_no.lower()}).status_code == 200
     refused = post_form(a1, "/swaps/new", {"my_shift": "", "their_shift": "", "who": "张"},
                         token_page="/swaps/new")
     assert refused.status_code == 422
