@@ -18,8 +18,9 @@ ZH = {
     "Back to shift swaps": "返回换班",
     "Choose one of your shifts.": "请选择您的一个班次。",
     "Choose the shift you want in exchange.": "请选择您想换来的班次。",
-    "Colleagues of your level, grouped by person; shifts covered by leave are left out.":
-        "按人员分组列出同级同事的班次；已请假的班次不列出。",
+    "Colleagues of your level, grouped by person. Left out: shifts on leave, too soon to "
+    "swap, or that would give someone two shifts at once.":
+        "按人员分组列出同级同事的班次。已请假、离现在太近或换后会使某人同时有两个班次的班次不列出。",
     "Decline": "不同意",
     "Declined": "对方不同意",
     "From %(name)s": "来自%(name)s",

@@ -87,8 +87,9 @@ class SwapForm(FlaskForm):
     their_shift = SelectField(
         _l("The shift I take in exchange"), coerce=_int_or_none, validate_choice=False,
         validators=[DataRequired(message=_l("Choose the shift you want in exchange."))],
-        description=_l("Colleagues of your level, grouped by person; shifts covered by leave "
-                       "are left out."))
+        description=_l("Colleagues of your level, grouped by person. Left out: shifts on "
+                       "leave, too soon to swap, or that would give someone two shifts at "
+                       "once."))
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
@@ -135,11 +136,13 @@ def load_swap(swap_id: int) -> ShiftSwap:
 
 
 def fill_choices(form: SwapForm, user: User, now, who: str = "",
-                 on_day: date | None = None) -> None:
+                 on_day: date | None = None, giving: int | None = None) -> None:
     """My upcoming shifts, and the upcoming shifts of colleagues of my level (same grade for
     agents), by person; shifts too soon for the notice rule, on leave or already in an open
     swap are left out (the rules still hold for any shift posted). `who` narrows the
-    colleagues to a part of a name or the start of an employee no., `on_day` to one day."""
+    colleagues to a part of a name or the start of an employee no., `on_day` to one day; once
+    the shift I give is chosen (`giving`), only shifts that exchange with it without anyone
+    holding two shifts at once are offered."""
     until = now + timedelta(days=WINDOW_DAYS)
     soonest = now + timedelta(days=rule("swap_notice_days"))
     mine = db.session.scalars(
@@ -155,6 +158,9 @@ def fill_choices(form: SwapForm, user: User, now, who: str = "",
                           User.employee_no.istartswith(who, autoescape=True)))
     if on_day is not None:
         narrow.append(Shift.day == on_day)
+    given = next((shift for shift in mine if shift.id == giving), None)
+    if given is not None:
+        narrow.extend(swaps.clash_free_with(given))
     theirs = db.session.scalars(
         select(Shift).join(User, Shift.user_id == User.id)
         .where(User.role == user.role, User.role.in_((Role.AGENT, Role.LEAD)),
@@ -275,10 +281,11 @@ def new_swap():
     form = SwapForm()
     who = request.values.get("who", "").strip()[:32]
     on_day = date_arg("on_day")
-    fill_choices(form, current_user, now, who, on_day)
     if request.method == "GET":
-        form.my_shift.data = request.args.get("shift", type=int)
+        form.my_shift.data = (request.args.get("my_shift", type=int)
+                              or request.args.get("shift", type=int))
         form.their_shift.data = request.args.get("their_shift", type=int)
+    fill_choices(form, current_user, now, who, on_day, form.my_shift.data)
     # The filter's own button (and Enter in its box) only narrows the list: nothing is asked.
     narrowing = request.method == "POST" and "narrow" in request.form
     if not narrowing and form.validate_on_submit():

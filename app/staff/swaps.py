@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import aliased
 
 from app import audit
 from app.extensions import db
@@ -102,6 +103,20 @@ def _check_no_overlap(person: User, incoming: Shift, outgoing: Shift) -> None:
     if clash is not None:
         raise RuleError("their_shift", _(
             "%(name)s would have two shifts at the same time.", name=person.name))
+
+
+def clash_free_with(mine: Shift) -> list:
+    """SQL conditions on a colleague's Shift that exchanging it for `mine` would leave nobody
+    with two shifts at once (the checks of _check_no_overlap, for a whole list): the swap form
+    offers only those once the person has chosen the shift they give."""
+    other = aliased(Shift)
+    mine_clashes = select(other.id).where(
+        other.user_id == mine.user_id, other.id != mine.id,
+        other.starts_at < Shift.ends_at, other.ends_at > Shift.starts_at)
+    theirs_clash = select(other.id).where(
+        other.user_id == Shift.user_id, other.id != Shift.id,
+        other.starts_at < mine.ends_at, other.ends_at > mine.starts_at)
+    return [Shift.starts_at != mine.starts_at, ~mine_clashes.exists(), ~theirs_clash.exists()]
 
 
 def ask(requester: User, mine: Shift, theirs: Shift, reason: str, now: datetime) -> ShiftSwap:

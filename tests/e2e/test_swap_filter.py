@@ -1,5 +1,6 @@
 """The swap form's colleague filter in a real browser: typing narrows the list of colleagues'
-shifts (htmx sends the box, not the whole form), again and again, and keeps the form usable."""
+shifts (htmx sends the box, not the whole form), again and again, and choosing the shift to
+give redraws the list with what fits it."""
 
 import pytest
 from playwright.sync_api import expect
@@ -27,6 +28,9 @@ def test_typing_narrows_the_colleagues_shifts(browser, live_server, screenshot):
     expect(page.locator("#swap-theirs")).to_contain_text("没有符合条件的同事班次")
     page.fill("#swap-who", "")
     expect(groups).to_have_count(len(everyone))
+    with page.expect_response(lambda r: "my_shift=" in r.url and r.status == 200):
+        page.select_option("#my_shift", index=1)  # the list now holds what fits that shift
+    expect(page.locator("#swap-theirs")).to_be_visible()
     no_overflow(page)
     screenshot(page, "swap-filter")
     context.close()

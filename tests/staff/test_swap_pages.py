@@ -139,6 +139,25 @@ def test_the_colleague_list_narrows_by_name_number_and_day(app, center):
     assert "张二" in listed and "李一" not in listed
 
 
+def test_once_my_shift_is_chosen_only_shifts_that_fit_it_are_offered(app, center):
+    """Choosing the shift to give redraws the colleagues' list with only the shifts that
+    exchange with it without anyone holding two shifts at once (the server's own check)."""
+    schedule.add_shift(center["a1"], TZ_DAY + timedelta(days=5), time(9), time(17), "", None)
+    db.session.commit()
+    a1 = signed_in(app, center["a1"])
+    everything = a1.get("/swaps/new").text
+    fitting = a1.get("/swaps/new", query_string={"my_shift": shift_id(center, "a1", 4)},
+                     headers={**HX, "HX-Target": "swap-theirs"}).text
+    for offered in (("b2", 6), ("b1", 5), ("b2", 4), ("b1", 7)):
+        assert f'value="{shift_id(center, *offered)}"' in everything
+    assert f'value="{shift_id(center, "b1", 7)}"' in fitting  # fits
+    assert f'value="{shift_id(center, "b1", 5)}"' not in fitting  # I work day 5 already
+    assert f'value="{shift_id(center, "b2", 6)}"' not in fitting  # b2 works day 4 already
+    assert f'value="{shift_id(center, "b2", 4)}"' not in fitting  # the same hours
+    refused = ask_page(a1, center, mine=("a1", 4), theirs=("b2", 6))
+    assert refused.status_code == 422 and "同时" in refused.text
+
+
 def test_every_party_takes_its_step_and_the_shifts_are_exchanged(app, center):
     a1 = signed_in(app, center["a1"])
     response = ask_page(a1, center)
