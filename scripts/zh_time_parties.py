@@ -182,4 +182,11 @@ ZH = {
     "No colleague's shift matches. Clear the colleague or the day to see them all.":
         "没有符合条件的同事班次。清空同事或日期即可看到全部。",
     "Narrow the list": "筛选",
+    "Choose the kind of leave.": "请选择请假类型。",
+    "You are not on shift now: asking to step away opens when your shift starts.":
+        "您现在不在班上：班次开始后才能申请离席。",
+    "Shift swaps are between agents, or between team leads. Nothing here waits for you.":
+        "换班只在座席员之间或组长之间进行，这里没有需要您处理的事项。",
+    "That shift cannot be swapped now: it starts in less than %(n)d day(s), is on leave or is already in another swap. Choose another one.":
+        "该班次现在不能换：离开始不足 %(n)d 天、已请假或已在另一个换班申请中。请另选一个班次。",
 }

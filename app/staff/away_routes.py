@@ -86,7 +86,7 @@ def board_context(error: str = "") -> dict:
                "error": error, "poll": POLL, "ask_form": AskForm(),
                "decision": AwayDecisionForm(), "back_form": BackForm(), "rows": [],
                "mine": None, "mine_minutes": 0.0, "lead": None, "show_team": False,
-               "teams": {}, "recent": []}
+               "teams": {}, "recent": [], "on_shift": False}
     if current_user.role == Role.AGENT:
         mine = db.session.scalar(
             select(AwayRequest).where(AwayRequest.user_id == current_user.id)
@@ -95,6 +95,7 @@ def board_context(error: str = "") -> dict:
             since = mine.left_at or mine.requested_at
             context.update(mine=mine, mine_minutes=(now - since).total_seconds() / 60)
         context["lead"] = lead_of(current_user)
+        context["on_shift"] = away.current_shift(current_user, now) is not None
     elif current_user.role in (Role.LEAD, Role.SUPERVISOR):
         if policy.is_supervisor(current_user):
             rows = away.live(None, now)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, HiddenField, SelectField, TextAreaField, TimeField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.database import lock_for_change
 from app.extensions import db
@@ -59,7 +59,11 @@ def leave_period(item: LeaveRequest) -> str:
 class LeaveForm(FlaskForm):
     """A leave request: whole days, or from a time to a time."""
 
-    kind = SelectField(_l("Kind of leave"), choices=choices(KIND_LABELS.items()))
+    # No kind is chosen for the person: the kind decides the rules (notice, probation) and
+    # the pay, so a request is never filed as personal leave by one careless tap.
+    kind = SelectField(_l("Kind of leave"),
+                       choices=choices([("", _l("— choose —")), *KIND_LABELS.items()]),
+                       validators=[DataRequired(message=_l("Choose the kind of leave."))])
     first_day = DateField(_l("First day"), validators=[InputRequired()])
     start_time = TimeField(_l("From (time)"), validators=[Optional()],
                            description=_l("Leave empty for whole days."))

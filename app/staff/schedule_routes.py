@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.extensions import db
 from app.htmx import render, see_other
-from app.staff import importer, policy, roster, schedule
+from app.staff import importer, policy, roster, schedule, swaps
 from app.staff.forms import ConfirmForm, choices, show_refusal
 from app.staff.models import ImportBatch, Role, Shift, Status, Team, User
 from app.staff.routes import bp
@@ -216,6 +216,7 @@ def my_shifts():
     working = [s for s in shifts if s.leave_id is None]
     return render(
         "staff/my_shifts.html", block="results", by_day=by_day, since=since, until=until,
+        swappable=swaps.swappable(shifts, utcnow()),
         today=today, earlier=earlier, later=later, count=len(working),
         hours=hours_text(sum(s.hours for s in working)),
         prev_from=_window_before(since, earlier), next_from=_window_after(until, later),

@@ -144,7 +144,7 @@ def fill_choices(form: SwapForm, user: User, now, who: str = "",
     the shift I give is chosen (`giving`), only shifts that exchange with it without anyone
     holding two shifts at once are offered."""
     until = now + timedelta(days=WINDOW_DAYS)
-    soonest = now + timedelta(days=rule("swap_notice_days"))
+    soonest = swaps.earliest_swappable(now)
     mine = db.session.scalars(
         select(Shift).where(Shift.user_id == user.id, Shift.starts_at >= soonest,
                             Shift.starts_at < until, Shift.leave_id.is_(None),
@@ -286,6 +286,14 @@ def new_swap():
                               or request.args.get("shift", type=int))
         form.their_shift.data = request.args.get("their_shift", type=int)
     fill_choices(form, current_user, now, who, on_day, form.my_shift.data)
+    offered = {choice.value for choice in form.my_shift.choices}
+    if request.method == "GET" and form.my_shift.data and str(form.my_shift.data) not in offered:
+        # Came from "swap this shift" on a shift that cannot be swapped (any more).
+        form.my_shift.errors = [_(
+            "That shift cannot be swapped now: it starts in less than %(n)d day(s), is on "
+            "leave or is already in another swap. Choose another one.",
+            n=rule("swap_notice_days"))]
+        form.my_shift.data = None
     # The filter's own button (and Enter in its box) only narrows the list: nothing is asked.
     narrowing = request.method == "POST" and "narrow" in request.form
     if not narrowing and form.validate_on_submit():

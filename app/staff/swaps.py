@@ -49,6 +49,23 @@ def shifts_in_open_swaps():
         select(ShiftSwap.counterpart_shift_id).where(ShiftSwap.status.in_(OPEN)))
 
 
+def earliest_swappable(now: datetime) -> datetime:
+    """The earliest start a shift may have to be swapped now (the notice rule)."""
+    return now + timedelta(days=rule("swap_notice_days"))
+
+
+def swappable(shifts, now: datetime) -> set[int]:
+    """The ids of these shifts (of one person) that could be offered for a swap now: far
+    enough ahead, not on leave, not already in an open swap."""
+    soonest = earliest_swappable(now)
+    ahead = [s.id for s in shifts if s.leave_id is None and s.starts_at >= soonest]
+    if not ahead:
+        return set()
+    busy = set(db.session.scalars(select(Shift.id).where(
+        Shift.id.in_(ahead), Shift.id.in_(shifts_in_open_swaps()))))
+    return set(ahead) - busy
+
+
 def same_level(one: User, other: User) -> bool:
     """Agents of the same grade, or two leads: the people who may swap shifts."""
     if one.role != other.role or one.role not in (Role.AGENT, Role.LEAD):

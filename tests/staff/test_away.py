@@ -65,6 +65,9 @@ def test_an_agent_on_shift_asks_and_sees_it_waiting(app, floor):
 
 def test_off_shift_the_request_is_refused_beside_the_button(app, floor):
     off = signed_in(app, floor["off"])
+    page = off.get("/away").text  # off shift: no button to tap in vain, but why and where next
+    assert 'action="/away/ask"' not in page and "您现在不在班上" in page
+    assert 'href="/shifts/mine"' in page.split('id="away-off"')[1].split("</p>")[0]
     response = post(off, "/away/ask", headers={**HX, "HX-Target": "away-mine"})
     assert response.status_code == 422
     assert "<html" not in response.text and 'id="away-mine"' in response.text

@@ -50,6 +50,17 @@ def test_an_empty_last_day_means_a_single_day(client, floor, times, hours):
                                              else timedelta(hours=4))
 
 
+def test_the_kind_of_leave_is_chosen_by_the_person(client, floor):
+    """The form opens with no kind chosen; sending it so is refused beside the field."""
+    login(client, floor["agent"].username)
+    form = client.get("/leave/new").text.split('id="kind"')[1].split("</select>")[0]
+    assert "selected" not in form and form.split("<option", 2)[1].startswith(' value=""')
+    response = post_form(client, "/leave/new", ask_form(kind=""), token_page="/leave/new")
+    assert response.status_code == 422
+    assert "请选择请假类型" in response.text.split('id="kind-error"')[1].split("</small>")[0]
+    assert db.session.scalar(select(func.count(LeaveRequest.id))) == 0
+
+
 @pytest.mark.parametrize("missing", ["last_day", "first_day"])
 def test_a_missing_day_is_explained_not_a_crash(client, floor, missing):
     login(client, floor["agent"].username)

@@ -158,6 +158,24 @@ def test_once_my_shift_is_chosen_only_shifts_that_fit_it_are_offered(app, center
     assert refused.status_code == 422 and "同时" in refused.text
 
 
+def test_swap_this_shift_is_offered_only_where_a_swap_can_start(app, center):
+    """My shifts links "swap this shift" only on shifts far enough ahead, not on leave and
+    not in an open swap; following an old link to one that no longer can says why."""
+    ask(center, "a1", 6, "b1", 7)  # day 6 is now in an open swap
+    a1 = signed_in(app, center["a1"])
+    mine = a1.get("/shifts/mine", query_string={"from": TZ_DAY.isoformat()}).text
+    for offset, offered in ((0, False), (2, True), (4, True), (6, False)):
+        link = f'/swaps/new?shift={shift_id(center, "a1", offset)}"'
+        assert (link in mine) is offered, offset
+    stale = a1.get("/swaps/new", query_string={"shift": shift_id(center, "a1", 6)}).text
+    error = stale.split('id="my_shift-error"')[1].split("</small>")[0]
+    assert "该班次现在不能换" in error
+    fresh = a1.get("/swaps/new", query_string={"shift": shift_id(center, "a1", 4)}).text
+    assert 'id="my_shift-error"' not in fresh
+    assert re.search(rf'<option selected value="{shift_id(center, "a1", 4)}">'
+                     rf'|value="{shift_id(center, "a1", 4)}" selected', fresh)
+
+
 def test_every_party_takes_its_step_and_the_shifts_are_exchanged(app, center):
     a1 = signed_in(app, center["a1"])
     response = ask_page(a1, center)
@@ -453,3 +471,11 @@ def test_both_counterparts_click_twice_at_once(app, center):
     assert sorted(statuses) == [303, 409]
     db.session.expire_all()
     assert [s.action for s in db.session.get(ShiftSwap, swap_id).steps] == ["ask", "agree"]
+
+
+def test_a_reviewer_is_told_swaps_are_not_theirs(app, center, make_user):
+    reviewer = signed_in(app, make_user(role="qa"))
+    page = reviewer.get("/swaps")
+    assert page.status_code == 200 and "换班只在座席员之间或组长之间进行" in page.text
+    lead_page = signed_in(app, center["lead_a"]).get("/swaps").text
+    assert "换班只在座席员之间或组长之间进行" not in lead_page
