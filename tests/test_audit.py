@@ -425,6 +425,44 @@ def test_supervisor_browses_and_filters_the_trail(app, client, login_as, make_us
     assert audit_table(fragment.text) == [(boss.name, "person.grade")]
 
 
+def test_the_trail_reads_in_words_and_links_its_objects(app, client, login_as, make_user):
+    """Every kind of object is named and can be filtered on; a person links to their page;
+    recorded moments show in the center's time, empty values as a dash."""
+    from app.main.routes import OBJECT_LABELS
+
+    login_as("supervisor")
+    agent = make_user(grade="junior", name="被调级人")
+    page = f"/people/{agent.id}"
+    post_form(client, f"{page}/grade", {"to_grade": "senior", "effective_on": "2026-02-01"},
+              token_page=f"{page}/grade")
+    audit.record("leave.ask", object_type="leave_request", object_id=7,
+                 before={"decided_at": None},
+                 after={"decided_at": "2026-03-01T17:05:00+00:00", "shifts": [3, 4]})
+    db.session.commit()
+    trail = client.get("/audit").text
+    options = trail.split('id="object_type"')[1].split("</select>")[0]
+    assert all(f'value="{kind}"' in options for kind in OBJECT_LABELS)
+    assert '<option value="evaluation">质检评分</option>' in options
+    assert f'<a href="/people/{agent.id}">人员 {agent.id}</a>' in trail
+    assert '<a href="/leave/7">请假申请 7</a>' in trail
+    assert "2026/3/2 01:05" in trail  # 17:05 UTC is the next day, 01:05, in Shanghai
+    assert "<del>—</del>" in trail and "<ins>3, 4</ins>" in trail
+    assert "None" not in trail and "T17:05" not in trail
+    only = client.get("/audit", query_string={"object_type": "leave_request"}).text
+    assert [a for _w, a in audit_table(only)] == ["leave.ask"]
+    assert re.search(r"<td>\s*人员", only) is None
+
+
+def test_every_table_an_audit_row_can_name_has_a_label(app):
+    """A new kind of object gets a name in the trail (and a filter entry); the tables listed
+    here are only ever changed as part of another object's audited change."""
+    from app.main.routes import OBJECT_LABELS
+
+    parts = {"audit_event", "deduction", "grade_change", "leave_step", "sampled_call",
+             "sampling_rule_person", "swap_step"}
+    assert set(db.metadata.tables) - parts <= set(OBJECT_LABELS)
+
+
 @pytest.mark.parametrize("role", ["agent", "lead", "qa"])
 @pytest.mark.parametrize("headers", [{}, HX])
 def test_only_supervisors_see_the_trail(client, login_as, role, headers):

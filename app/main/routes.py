@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, Response, current_app, request, session
+from flask import Blueprint, Response, current_app, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +15,7 @@ from app import audit
 from app.auth.routes import safe_next
 from app.extensions import db
 from app.htmx import render, see_other
+from app.i18n import datetime_filter
 from app.pagination import paginate
 from app.qa import home as qa_home
 from app.staff import leave_routes, pending, policy, schedule, swap_routes
@@ -93,7 +94,27 @@ class AuditFilterForm(ConfirmForm):
     end = DateField(_l("To"), validators=[Optional()])
 
 
-OBJECT_TYPES = ("user", "team", "login_throttle", "import_batch")
+# What each kind of audited object is called, and the page that shows one (by its id).
+OBJECT_LABELS = {
+    "user": _l("Person"), "team": _l("Team"), "login_throttle": _l("Sign-in lock"),
+    "import_batch": _l("Import"), "setting": _l("Center rule"), "shift": _l("Shift"),
+    "leave_request": _l("Leave request"), "shift_swap": _l("Shift swap"),
+    "handover": _l("Handover"), "handover_item": _l("Handover item"),
+    "away_request": _l("Away request"), "call": _l("Call"), "api_token": _l("API token"),
+    "scorecard": _l("Scorecard"), "scorecard_version": _l("Scorecard version"),
+    "scorecard_category": _l("Scorecard category"), "scorecard_item": _l("Deduction item"),
+    "sampling_rule": _l("Sampling rule"), "sample_draw": _l("Daily sample"),
+    "evaluation": _l("Evaluation"), "calibration": _l("Calibration"), "report": _l("QA report"),
+}
+OBJECT_PAGES = {
+    "user": ("staff.show_person", "person_id"), "leave_request": ("staff.show_leave", "leave_id"),
+    "shift_swap": ("staff.show_swap", "swap_id"),
+    "handover": ("staff.show_handover", "handover_id"), "call": ("qa.show_call", "call_id"),
+    "scorecard": ("qa.show_scorecard", "scorecard_id"),
+    "sampling_rule": ("qa.show_rule", "rule_id"),
+    "evaluation": ("qa.show_evaluation", "evaluation_id"),
+    "calibration": ("qa.show_calibration", "calibration_id"),
+}
 # What each audited action is called in the list (the code stays beside it, for searching).
 ACTION_LABELS = {
     "account.unlock": _l("Account unlocked"), "auth.sign_in": _l("Signed in"),
@@ -138,7 +159,7 @@ FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
 def list_audit():
     """Supervisors browse and filter the audit trail."""
     form = AuditFilterForm(request.args)
-    form.object_type.choices = choices([("", _("Any")), *((t, t) for t in OBJECT_TYPES)])
+    form.object_type.choices = choices([("", _("Any")), *OBJECT_LABELS.items()])
     stmt = select(audit.AuditEvent).options(joinedload(audit.AuditEvent.actor))
     if form.validate():
         if form.action.data:
@@ -159,5 +180,34 @@ def list_audit():
     page = paginate(stmt.order_by(audit.AuditEvent.id.desc()))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("main/list_audit.html", block="results", form=form, page=page, args=args,
-                  actions=ACTION_LABELS,
+                  actions=ACTION_LABELS, objects=OBJECT_LABELS, object_url=_object_url,
+                  shown=_shown,
                   status=422 if form.errors else 200)
+
+
+def _object_url(object_type: str, object_id: str) -> str | None:
+    """The page of an audited object, when it has one (the page still checks who may see
+    it)."""
+    page = OBJECT_PAGES.get(object_type)
+    if page is None or not object_id.isdigit():
+        return None
+    endpoint, argument = page
+    return url_for(endpoint, **{argument: int(object_id)})
+
+
+def _shown(value) -> str:
+    """A recorded value as a person reads it: moments in the center's time, nothing as a
+    dash, lists without brackets."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        return ", ".join(_shown(v) for v in value) or "—"
+    if isinstance(value, str) and len(value) > 18 and value[10:11] == "T":
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return datetime_filter(moment, "short")
+    return str(value)
