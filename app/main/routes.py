@@ -159,7 +159,10 @@ FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
 def list_audit():
     """Supervisors browse and filter the audit trail."""
     form = AuditFilterForm(request.args)
-    form.object_type.choices = choices([("", _("Any")), *OBJECT_LABELS.items()])
+    # Translated once here: a lazy label would be translated again at every use in the widget.
+    form.object_type.choices = choices([("", _("Any")),
+                                        *((kind, str(label)) for kind, label in
+                                          OBJECT_LABELS.items())])
     stmt = select(audit.AuditEvent).options(joinedload(audit.AuditEvent.actor))
     if form.validate():
         if form.action.data:
