@@ -232,4 +232,8 @@ ZH = {
     "The first rows of the file.": "文件的前几行。",
     "Columns missing from the first row: %(columns)s.": "第一行缺少以下列：%(columns)s。",
     "At most %(n)d calls per file.": "每个文件最多 %(n)d 通录音记录。",
+    "Start a calibration round on %(serial)s? Every reviewer scores it blind.":
+        "确定以 %(serial)s 发起一轮校准？每位质检员将各自盲评。",
+    "Calibrate the reviewers on this call": "以这通录音发起质检员校准",
+    "Moment in the recording (m:ss)": "录音中的时间点（分:秒）",
 }

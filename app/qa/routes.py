@@ -502,6 +502,18 @@ def load_evaluation(evaluation_id: int) -> Evaluation:
     return evaluation
 
 
+def moment_seconds(text: str) -> int | None:
+    """A moment in a recording as typed: "3:36" (as the page shows it) or seconds ("216");
+    anything else is no moment."""
+    text = text.strip().replace("：", ":")  # a Chinese input method's colon
+    minutes, _colon, seconds = text.rpartition(":")
+    if not seconds.isdigit() or len(text) > 7 or (minutes and not minutes.isdigit()):
+        return None
+    if minutes and int(seconds) > 59:
+        return None
+    return int(minutes or 0) * 60 + int(seconds)
+
+
 def _marks() -> list[evaluations.Mark]:
     marks = []
     for value in request.form.getlist("item"):
@@ -509,10 +521,9 @@ def _marks() -> list[evaluations.Mark]:
             item_id = int(value)
         except ValueError:
             continue
-        moment = request.form.get(f"moment-{item_id}", "").strip()
         marks.append(evaluations.Mark(
             item_id, request.form.get(f"note-{item_id}", "")[:500],
-            int(moment) if moment.isdigit() and len(moment) < 7 else None))
+            moment_seconds(request.form.get(f"moment-{item_id}", ""))))
     return marks
 
 

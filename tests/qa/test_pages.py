@@ -122,12 +122,12 @@ def test_the_reviewer_draws_scores_and_publishes(app, center):
     published = qa.post(f"/evaluations/{evaluation.id}", data={
         "csrf_token": token, "version": evaluation.version, "publish": "1",
         "item": [str(items[0].id)], f"note-{items[0].id}": "语气不耐烦",
-        f"moment-{items[0].id}": "42"})
+        f"moment-{items[0].id}": "3:36"})  # as the page shows moments; seconds work too
     assert published.status_code == 303
     db.session.expire_all()
     evaluation = db.session.get(Evaluation, evaluation.id)
     assert evaluation.score == 95 and evaluation.status == "published"
-    assert evaluation.deductions[0].moment_s == 42
+    assert evaluation.deductions[0].moment_s == 216
     again = qa.post(f"/evaluations/{evaluation.id}", data={
         "csrf_token": token, "version": evaluation.version, "publish": "1", "item": []})
     assert again.status_code == 409  # a published evaluation is not edited here
@@ -197,3 +197,14 @@ def test_a_lead_sees_a_rule_for_the_team_on_the_home_page_once_published(
               token_page=f"/sampling-rules/{rule.id}")
     assert rule.name in lead.get("/").text
     assert rule.name not in as_user(app, other_lead).get("/").text  # another team's lead
+
+
+@pytest.mark.parametrize(("typed", "seconds"), [
+    ("216", 216), ("3:36", 216), (" 0:05 ", 5), ("12:00", 720), ("0", 0), ("", None),
+    ("3:60", None), ("3:6x", None), ("-5", None), ("1:2:3", None), ("99999999", None),
+    ("３:３６", 216), ("3：36", 216)])  # full-width digits, as a Chinese input method may type them
+def test_a_moment_is_typed_as_minutes_and_seconds_or_seconds(typed, seconds):
+    from app.qa.routes import moment_seconds
+
+    assert moment_seconds(typed) == seconds
+

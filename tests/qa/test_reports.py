@@ -120,7 +120,11 @@ def test_calibration_is_blind_never_counts_and_shows_who_differed(app, scored, m
     call = db.session.scalar(select(Call).where(Call.serial_no == "S1"))
     boss = app.test_client()
     assert login(boss, scored["boss"].username).status_code == 303
-    response = post_form(boss, "/calibrations", {"serial_no": "S1"}, token_page="/calibrations")
+    call_page = boss.get(f"/calls/{call.id}").text  # started from the call's own page
+    start = call_page.split('class="calibrate-call"')[1].split("</form>")[0]
+    assert 'name="serial_no" value="S1"' in start and "hx-confirm" in call_page
+    response = post_form(boss, "/calibrations", {"serial_no": "S1"},
+                         token_page=f"/calls/{call.id}")
     round_ = db.session.scalar(select(Calibration))
     assert response.headers["Location"] == f"/calibrations/{round_.id}"
     before = reports_count(app)
@@ -141,6 +145,7 @@ def test_calibration_is_blind_never_counts_and_shows_who_differed(app, scored, m
             "item": [str(i) for i in ticks]})
         if reviewer is scored["strict"]:
             first_reviewer = client
+    assert 'class="calibrate-call"' not in first_reviewer.get(f"/calls/{call.id}").text
     # blind while open: the first reviewer cannot open another's calibration score
     assert first_reviewer.get(f"/evaluations/{ids['宽']}").status_code == 404
     assert "Fleiss" not in first_reviewer.get(f"/calibrations/{round_.id}").text
