@@ -4,13 +4,13 @@ import logging
 import secrets
 
 from flask import Flask, jsonify, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.htmx import render, wants_fragment
+from app.i18n import lazy_gettext as _l
 from app.staff.services import NotYourTurnError, StaleError
 
 log = logging.getLogger(__name__)

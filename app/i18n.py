@@ -22,6 +22,7 @@ from functools import cached_property
 import flask_babel
 from babel import dates, support
 from flask import Flask, g, has_app_context, request
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup
 from wtforms.i18n import messages_path
@@ -125,6 +126,19 @@ def datetime_filter(value, fmt: str = "medium") -> str:
         return ""
     locale, zone = _locale_and_zone()
     return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+
+
+def _gettext_now(string: str, **variables) -> str:
+    """Flask-Babel's gettext over the catalog kept for the request."""
+    text = request_catalog().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """`_l(...)`: Flask-Babel's lazy_gettext, translated through the request's kept catalog.
+    Labels of statuses, kinds, roles and form fields are lazy and a list page reads a hundred
+    of them; each read through Flask-Babel finds the domain and the catalog again."""
+    return LazyString(_gettext_now, string, **variables)
 
 
 _translated: dict[int, tuple[object, dict[str, Markup]]] = {}

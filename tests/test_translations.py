@@ -148,3 +148,23 @@ def test_template_gettext_matches_jinja_newstyle(app, language):
             assert ours == app.jinja_env.from_string(source).render(who=who, n=n)
             assert "&lt;b&gt;" in ours or who == "王伟"
             assert ours.startswith("首页|" if language == "zh-CN" else "Home|")
+
+
+def test_lazy_labels_match_flask_babel(app):
+    """`_l` translates exactly as Flask-Babel's lazy_gettext does: in each language, with
+    variables, and after the request."""
+    import flask_babel
+
+    from app.i18n import lazy_gettext
+
+    cases = [("Approved", {}), ("Hello, %(name)s", {"name": "<王伟>"}), ("No such thing", {})]
+    for language in ("zh-CN", "en-US"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            for text, variables in cases:
+                ours, theirs = lazy_gettext(text, **variables), flask_babel.lazy_gettext(
+                    text, **variables)
+                assert str(ours) == str(theirs)
+            if language == "zh-CN":
+                assert str(lazy_gettext("Approved")) == "已批准"
+    assert str(lazy_gettext("Hello, %(name)s", name="x")) == str(
+        flask_babel.lazy_gettext("Hello, %(name)s", name="x"))

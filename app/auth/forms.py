@@ -1,12 +1,12 @@
 """Sign-in and password forms."""
 
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.auth.services import MAX_PASSWORD_LENGTH, password_problem, verify_password
+from app.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -4,7 +4,6 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, current_app, request, session, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
@@ -16,6 +15,7 @@ from app.auth.routes import safe_next
 from app.extensions import db
 from app.htmx import render, see_other
 from app.i18n import datetime_filter
+from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.qa import home as qa_home
 from app.staff import leave_routes, pending, policy, schedule, swap_routes

@@ -7,7 +7,6 @@ from functools import cache
 
 from flask import Blueprint, Response, abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -16,6 +15,7 @@ from app import audit
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger
+from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.qa import (
     calibration,

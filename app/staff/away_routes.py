@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from flask import abort, flash, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from wtforms import HiddenField
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
+from app.i18n import lazy_gettext as _l
 from app.staff import away, policy
 from app.staff.leave import lead_of
 from app.staff.models import AwayRequest, AwayStatus, Role, Team

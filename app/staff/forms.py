@@ -1,6 +1,5 @@
 """Forms for people and teams. They bind only what a supervisor may edit."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField
@@ -14,6 +13,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.i18n import lazy_gettext as _l
 from app.staff.models import Grade, Role, Status
 
 ROLE_LABELS = {

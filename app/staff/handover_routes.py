@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -25,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
+from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.staff import handovers, pending, policy
 from app.staff.forms import choices

@@ -4,7 +4,6 @@ from datetime import date, datetime, time, timedelta
 
 from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
+from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.staff import leave, policy
 from app.staff.forms import choices

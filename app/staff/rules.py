@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import g, has_request_context
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.i18n import lazy_gettext as _l
 from app.staff.models import Setting
 from app.timeutil import utcnow
 

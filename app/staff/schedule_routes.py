@@ -11,7 +11,6 @@ from babel.dates import format_skeleton, get_day_names
 from flask import Response, abort, flash, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -28,6 +27,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.extensions import db
 from app.htmx import render, see_other
+from app.i18n import lazy_gettext as _l
 from app.staff import importer, policy, roster, schedule, swaps
 from app.staff.forms import ConfirmForm, choices, show_refusal
 from app.staff.models import ImportBatch, Role, Shift, Status, Team, User

@@ -9,7 +9,6 @@ from babel.dates import format_skeleton
 from flask import abort, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, true
@@ -22,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
+from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.staff import policy, swaps
 from app.staff.models import Role, Shift, ShiftSwap, Status, SwapStatus, User
