@@ -6,9 +6,11 @@ from datetime import datetime, time, timedelta
 from app import audit
 from app.auth.services import hash_password
 from app.extensions import db
+from app.qa.demo import load_quality_demo
+from app.staff import handovers, leave, schedule, swaps
 from app.staff.models import Grade, GradeChange, Role, Status, Team, User
 from app.staff.services import RuleError
-from app.timeutil import center_today, utcnow
+from app.timeutil import center_today, center_tz, utcnow
 
 DEMO_PASSWORD = "callfloor-demo"  # noqa: S105 — documented demo password, demo command only
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾"
@@ -91,8 +93,6 @@ def load_demo(seed: int = 2026) -> str:
     db.session.commit()
     counts = load_time_demo(boss, teams, rng)
     db.session.commit()
-    from app.qa.demo import load_quality_demo
-
     quality = load_quality_demo(boss, rng)
     db.session.commit()
     return ("1 supervisor, 3 teams with leads, 2 QA reviewers, 30 agents; "
@@ -109,8 +109,6 @@ SHIFT_TIMES = [("早班", time(8), time(17)), ("中班", time(12), time(21)),
 def load_time_demo(boss: User, teams: list[Team], rng: random.Random) -> dict[str, int]:
     """Four weeks of shifts (last week to two weeks ahead) and leave, swaps and handovers in every
     state, made through the same services people use, each at a plausible moment."""
-    from app.staff import handovers, leave, schedule, swaps
-
     today = center_today()
     monday = schedule.week_start(today) - timedelta(weeks=1)
     last = monday + timedelta(weeks=4) - timedelta(days=1)
@@ -190,14 +188,14 @@ def load_time_demo(boss: User, teams: list[Team], rng: random.Random) -> dict[st
             handover = handovers.write(
                 team, lead, day, "早班 → 中班", "整体平稳，来电高峰在 10–11 点。",
                 [items[(index + days_back) % len(items)]],
-                datetime.combine(day, time(17), tz_of_center()))
+                datetime.combine(day, time(17), center_tz()))
             written += 1
             if days_back == 2:
                 receiver = teams[(index + 1) % len(teams)].lead
                 for item in handovers.items_to_receive(handover):
                     handovers.acknowledge(item, handover, receiver, False, "", item.version)
                 handovers.sign(handover, receiver, handover.version,
-                               datetime.combine(day, time(17, 20), tz_of_center()))
+                               datetime.combine(day, time(17, 20), center_tz()))
             db.session.flush()
     return {"shifts": shifts, "leave": made["leave"], "swaps": made["swaps"],
             "handovers": written}
@@ -205,8 +203,6 @@ def load_time_demo(boss: User, teams: list[Team], rng: random.Random) -> dict[st
 
 def _swappable(requester: User, counterpart: User, since):
     """The first pair of upcoming shifts the two could exchange without a clash."""
-    from app.staff import schedule, swaps
-
     for mine in schedule.my_shifts(requester, since, limit=8):
         for theirs in schedule.my_shifts(counterpart, since, limit=8):
             when = utcnow() - timedelta(hours=8)  # in the past; both shifts are days ahead
@@ -216,10 +212,3 @@ def _swappable(requester: User, counterpart: User, since):
                 continue
             return mine, theirs, when
     return None
-
-
-def tz_of_center():
-    """The center's time zone (for demo timestamps)."""
-    from app.timeutil import center_tz
-
-    return center_tz()

@@ -1,6 +1,7 @@
 """Request plumbing shared by every page: locale, headers, template helpers."""
 
 from datetime import date
+from functools import partial
 
 from flask import Flask, abort, current_app, has_request_context, request, session
 from flask_babel import get_locale
@@ -114,6 +115,12 @@ def labels(mapping: dict, value):
     return mapping.get(value, value or "—")
 
 
+def may_visit(role: str, endpoint: str) -> bool:
+    """Whether a role may open a route of the current app (for links)."""
+    allowed = access.ACCESS.get(endpoint)
+    return allowed is not None and endpoint in current_app.view_functions and role in allowed
+
+
 _NAVIGATION: dict[tuple, Markup] = {}
 
 
@@ -125,15 +132,9 @@ def _navigation_links(role: str, locale: str, endpoint: str | None) -> Markup:
     key = (role, locale, endpoint, request.script_root)
     links = _NAVIGATION.get(key)
     if links is None:
-        app = current_app._get_current_object()
-
-        def can_visit(target: str) -> bool:
-            allowed = access.ACCESS.get(target)
-            return allowed is not None and target in app.view_functions and role in allowed
-
-        template = app.jinja_env.get_template("_nav_links.html")
+        template = current_app.jinja_env.get_template("_nav_links.html")
         # An autoescaped template's output: safe as it stands.
-        html = template.render(can_visit=can_visit, current=endpoint)
+        html = template.render(can_visit=partial(may_visit, role), current=endpoint)
         links = _NAVIGATION[key] = Markup(html)  # noqa: S704
     return links
 
@@ -168,11 +169,6 @@ def init_app(app: Flask) -> None:
         user = current_user._get_current_object()
         role = access.role_of(user)
 
-        def can_visit(endpoint: str) -> bool:
-            """Whether the signed-in person's role may open this route (for links)."""
-            allowed = access.ACCESS.get(endpoint)
-            return allowed is not None and endpoint in app.view_functions and role in allowed
-
         def navigation_links() -> Markup:
             """The main navigation's links for this person's role on this page."""
             if not user.is_authenticated or user.must_change_password:
@@ -187,7 +183,7 @@ def init_app(app: Flask) -> None:
             "languages": current_app.config["LANGUAGES"],
             "staff_policy": staff_policy,
             "role_of": access.role_of,
-            "can_visit": can_visit,
+            "can_visit": partial(may_visit, role),
         }
 
     app.jinja_env.globals.update(

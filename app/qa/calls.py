@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app import audit
 from app.extensions import db
 from app.qa.models import Call, Direction
+from app.staff.importer import ImportFileError, read_rows
 from app.staff.models import ImportBatch, User
 from app.timeutil import center_tz
 
@@ -60,8 +61,6 @@ KIND = "calls"
 
 def parse(filename: str, data: bytes) -> list[dict[str, str]]:
     """A call log file as rows of named values; ImportFileError for an unreadable file."""
-    from app.staff.importer import ImportFileError, read_rows
-
     rows = [row for row in read_rows(filename, data) if any(cell for cell in row)]
     if not rows:
         raise ImportFileError(_("The file is empty."))

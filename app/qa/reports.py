@@ -9,6 +9,7 @@ published in the center's time zone.
 from __future__ import annotations
 
 import calendar
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -240,8 +241,6 @@ def safe_cell(value):
 
 def to_xlsx(report: Report, words: dict[str, str]) -> bytes:
     """The report as an .xlsx workbook: the rows, the items, the trend."""
-    import io
-
     from openpyxl import Workbook
 
     book = Workbook()

@@ -56,6 +56,7 @@ from app.qa.models import (
     ScorecardVersion,
 )
 from app.staff.forms import choices, show_refusal
+from app.staff.importer import ImportFileError
 from app.staff.models import ImportBatch, Role, Status, Team, User
 from app.staff.services import RuleError
 from app.timeutil import center_today, utcnow
@@ -142,8 +143,6 @@ PREVIEW_PROBLEMS = 500  # rows with problems listed on the page; the count says 
 @bp.route("/calls/import", methods=["GET", "POST"])
 def import_calls():
     """Upload a call log file; every row is checked and shown before anything is stored."""
-    from app.staff.importer import ImportFileError
-
     form = CallFileForm()
     if form.validate_on_submit():
         upload = form.file.data

@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
+from app.i18n import date_filter, datetime_filter
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.staff import leave, policy
@@ -43,8 +44,6 @@ STATUS_LABELS = {
 @bp.app_template_global()
 def leave_period(item: LeaveRequest) -> str:
     """A request's period as people say it: whole days as days, otherwise from-to times."""
-    from app.i18n import date_filter, datetime_filter
-
     tz = center_tz()
     starts, ends = item.starts_at.astimezone(tz), item.ends_at.astimezone(tz)
     if starts.time() == ends.time() == time(0):

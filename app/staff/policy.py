@@ -2,7 +2,17 @@
 
 from sqlalchemy import Select, false, or_, select
 
-from app.staff.models import Role, Status, Team, User
+from app.extensions import db
+from app.staff.models import (
+    AwayRequest,
+    Handover,
+    LeaveRequest,
+    Role,
+    ShiftSwap,
+    Status,
+    Team,
+    User,
+)
 
 
 def is_supervisor(user) -> bool:
@@ -61,8 +71,6 @@ def detail_scope(viewer, stmt: Select) -> Select:
 
 def leads_team(viewer, team_id: int | None) -> bool:
     """Whether the viewer is the lead of this team."""
-    from app.extensions import db
-
     if viewer.role != Role.LEAD or team_id is None:
         return False
     team = db.session.get(Team, team_id)
@@ -80,8 +88,6 @@ def can_see_leave(viewer, leave) -> bool:
 
 def visible_leave(viewer, stmt: Select) -> Select:
     """Restrict a select of leave requests joined to their User, in SQL."""
-    from app.staff.models import LeaveRequest
-
     if is_supervisor(viewer):
         return stmt
     if viewer.role == Role.LEAD:
@@ -127,8 +133,6 @@ def can_schedule(viewer, person: User | None) -> bool:
 
 def _teams_led_by(viewer) -> Select:
     """A select of the ids of the teams the viewer leads (none unless a lead)."""
-    from sqlalchemy import false
-
     if viewer.role != Role.LEAD:
         return select(Team.id).where(false())
     return select(Team.id).where(Team.lead_id == viewer.id)
@@ -149,8 +153,6 @@ def can_see_swap(viewer, swap) -> bool:
 
 def visible_swaps(viewer, stmt: Select) -> Select:
     """Restrict a select of shift swaps to those the viewer may see, in SQL."""
-    from app.staff.models import ShiftSwap
-
     if is_supervisor(viewer):
         return stmt
     members = select(User.id).where(User.team_id.in_(_teams_led_by(viewer)))
@@ -184,10 +186,6 @@ def can_see_handover(viewer, handover) -> bool:
 
 def visible_handovers(viewer, stmt: Select) -> Select:
     """Restrict a select of handovers to those the viewer may see, in SQL."""
-    from sqlalchemy import false
-
-    from app.staff.models import Handover
-
     if is_supervisor(viewer):
         return stmt
     if viewer.role != Role.LEAD:
@@ -213,8 +211,6 @@ def can_see_away(viewer, away) -> bool:
 
 def visible_away(viewer, stmt: Select) -> Select:
     """Restrict a select of away requests to those the viewer may see, in SQL."""
-    from app.staff.models import AwayRequest
-
     if is_supervisor(viewer):
         return stmt
     return stmt.where(or_(AwayRequest.user_id == viewer.id,

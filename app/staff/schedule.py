@@ -10,11 +10,10 @@ from typing import NamedTuple
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import selectinload
 
 from app import audit
 from app.extensions import db
-from app.staff.models import Role, Shift, Status, Team, User
+from app.staff.models import Role, Shift, ShiftSwap, Status, SwapStatus, Team, User
 from app.staff.services import RuleError
 from app.timeutil import FIRST_DAY, LAST_DAY, center_tz
 
@@ -145,8 +144,6 @@ def apply_pattern(team: Team, members: list[User], first: date, last: date, week
 
 def delete_shift(shift: Shift, actor) -> None:
     """Remove a shift that no approved leave or open swap depends on."""
-    from app.staff.models import ShiftSwap, SwapStatus
-
     if shift.leave_id is not None:
         raise RuleError("shift", _("This shift is covered by an approved leave."))
     open_swap = db.session.scalar(select(ShiftSwap.id).where(
@@ -264,12 +261,9 @@ def week_view(team: Team, monday: date) -> WeekView:
     return WeekView(team, monday, days, list(members), cells, head)
 
 
-def my_shifts(user: User, since: date, limit: int = 60,
-              until: date | None = None) -> list[Shift]:
-    """A person's shifts from `since` on (up to and including `until`), soonest first."""
-    stmt = select(Shift).where(Shift.user_id == user.id, Shift.day >= since)
-    if until is not None:
-        stmt = stmt.where(Shift.day <= until)
+def my_shifts(user: User, since: date, limit: int = 60) -> list[Shift]:
+    """A person's shifts from `since` on, soonest first, as objects to act on (the pages
+    read shift_rows)."""
     return db.session.scalars(
-        stmt.options(selectinload(Shift.leave)).order_by(Shift.starts_at).limit(limit)
-    ).all()
+        select(Shift).where(Shift.user_id == user.id, Shift.day >= since)
+        .order_by(Shift.starts_at).limit(limit)).all()

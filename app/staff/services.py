@@ -7,6 +7,9 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from app import audit
@@ -60,8 +63,6 @@ class PersonData:
 
 def check_person(data: PersonData, existing: User | None = None) -> None:
     """The rules every person record obeys; raises RuleError on the first broken one."""
-    from flask_babel import gettext as _
-
     taken = select(User.id).where(func.lower(User.username) == data.username.lower())
     if existing is not None:
         taken = taken.where(User.id != existing.id)
@@ -126,8 +127,6 @@ def update_person(user: User, data: PersonData) -> None:
 
 def deactivate_person(user: User) -> None:
     """Mark a person as left: they can no longer sign in and every session ends."""
-    from flask_babel import gettext as _
-
     if user.status == Status.LEFT:
         raise RuleError("status", _("This person has already left."))
     before = {"status": user.status}
@@ -144,8 +143,6 @@ def _release_team(user: User) -> None:
 
 def promote(user: User, to_grade: str, effective_on: date, note: str) -> GradeChange:
     """Change an agent's grade; the history keeps every step."""
-    from flask_babel import gettext as _
-
     if user.role != Role.AGENT:
         raise RuleError("to_grade", _("Only agents have grades."))
     if to_grade == user.grade:
@@ -164,8 +161,6 @@ def promote(user: User, to_grade: str, effective_on: date, note: str) -> GradeCh
 
 def confirm_employment(user: User, today: date) -> None:
     """提前转正: end probation early, keeping the date it happened."""
-    from flask_babel import gettext as _
-
     if not user.on_probation(today):
         raise RuleError("probation_until", _("This person is not on probation."))
     before = {"probation_until": user.probation_until}
@@ -187,8 +182,6 @@ def reset_password(user: User) -> str:
 
 def save_team(team: Team | None, name: str, lead_id: int | None) -> Team:
     """Create or rename a team and name its lead (who joins the team)."""
-    from flask_babel import gettext as _
-
     clash = select(Team.id).where(func.lower(Team.name) == func.lower(name))
     if team is not None:
         clash = clash.where(Team.id != team.id)
@@ -238,8 +231,6 @@ def head_counts() -> dict[str, list[tuple[Any, int]]]:
 
 
 def _actor_id() -> int | None:
-    from flask import has_request_context
-    from flask_login import current_user
 
     if has_request_context() and current_user.is_authenticated:
         return current_user.id

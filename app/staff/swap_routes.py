@@ -144,11 +144,9 @@ def fill_choices(form: SwapForm, user: User, now, who: str = "",
     the shift I give is chosen (`giving`), only shifts that exchange with it without anyone
     holding two shifts at once are offered."""
     until = now + timedelta(days=WINDOW_DAYS)
-    soonest = swaps.earliest_swappable(now)
+    offerable = swaps.offerable(now)
     mine = db.session.scalars(
-        select(Shift).where(Shift.user_id == user.id, Shift.starts_at >= soonest,
-                            Shift.starts_at < until, Shift.leave_id.is_(None),
-                            Shift.id.not_in(swaps.shifts_in_open_swaps()))
+        select(Shift).where(Shift.user_id == user.id, Shift.starts_at < until, *offerable)
         .order_by(Shift.starts_at).limit(MY_CHOICES)).all()
     blank = SelectChoice("", _("— choose —"))
     form.my_shift.choices = [blank, *(SelectChoice(str(s.id), shift_text(s)) for s in mine)]
@@ -166,8 +164,7 @@ def fill_choices(form: SwapForm, user: User, now, who: str = "",
         .where(User.role == user.role, User.role.in_((Role.AGENT, Role.LEAD)),
                User.grade == user.grade if user.role == Role.AGENT else true(),
                User.id != user.id, User.status == Status.ACTIVE,
-               Shift.starts_at >= soonest, Shift.starts_at < until, Shift.leave_id.is_(None),
-               Shift.id.not_in(swaps.shifts_in_open_swaps()), *narrow)
+               Shift.starts_at < until, *offerable, *narrow)
         .options(contains_eager(Shift.user))
         .order_by(User.name, User.employee_no, Shift.starts_at).limit(THEIR_CHOICES)).all()
     form.their_shift.choices = [blank, *(

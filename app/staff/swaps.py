@@ -49,21 +49,19 @@ def shifts_in_open_swaps():
         select(ShiftSwap.counterpart_shift_id).where(ShiftSwap.status.in_(OPEN)))
 
 
-def earliest_swappable(now: datetime) -> datetime:
-    """The earliest start a shift may have to be swapped now (the notice rule)."""
-    return now + timedelta(days=rule("swap_notice_days"))
+def offerable(now: datetime) -> list:
+    """SQL conditions on Shift for a shift a swap may be asked for now: far enough ahead for
+    the notice rule, not on leave, not already in an open swap."""
+    return [Shift.starts_at >= now + timedelta(days=rule("swap_notice_days")),
+            Shift.leave_id.is_(None), Shift.id.not_in(shifts_in_open_swaps())]
 
 
 def swappable(shifts, now: datetime) -> set[int]:
-    """The ids of these shifts (of one person) that could be offered for a swap now: far
-    enough ahead, not on leave, not already in an open swap."""
-    soonest = earliest_swappable(now)
-    ahead = [s.id for s in shifts if s.leave_id is None and s.starts_at >= soonest]
-    if not ahead:
+    """The ids of these shifts that a swap may be asked for now (one query)."""
+    ids = [s.id for s in shifts]
+    if not ids:
         return set()
-    busy = set(db.session.scalars(select(Shift.id).where(
-        Shift.id.in_(ahead), Shift.id.in_(shifts_in_open_swaps()))))
-    return set(ahead) - busy
+    return set(db.session.scalars(select(Shift.id).where(Shift.id.in_(ids), *offerable(now))))
 
 
 def same_level(one: User, other: User) -> bool:

@@ -168,7 +168,8 @@ def test_my_shifts_stops_at_until(center):
     for offset in range(5):
         schedule.add_shift(agent, TODAY + timedelta(days=offset), time(9), time(18), "", None)
     db.session.commit()
-    found = schedule.my_shifts(agent, TODAY + timedelta(days=1), until=TODAY + timedelta(days=3))
+    found = schedule.shift_rows(agent, TODAY + timedelta(days=1), limit=60,
+                                until=TODAY + timedelta(days=3))
     assert [s.day for s in found] == [TODAY + timedelta(days=n) for n in (1, 2, 3)]
 
 
