@@ -102,10 +102,10 @@ ACCESS: dict[str, frozenset] = {
     "staff.decide_leave": LEADS,
     "staff.withdraw_leave": SIGNED_IN,
     # shift swaps
-    "staff.list_swaps": SIGNED_IN,
+    "staff.list_swaps": ON_THE_FLOOR | SUPERVISOR,
     "staff.new_swap": ON_THE_FLOOR,
-    "staff.show_swap": SIGNED_IN,
-    "staff.decide_swap": SIGNED_IN,
+    "staff.show_swap": ON_THE_FLOOR | SUPERVISOR,
+    "staff.decide_swap": ON_THE_FLOOR | SUPERVISOR,
     "staff.withdraw_swap": ON_THE_FLOOR,
     # handovers
     "staff.list_handovers": LEADS,
@@ -115,10 +115,10 @@ ACCESS: dict[str, frozenset] = {
     "staff.sign_handover": LEADS,
     "staff.close_handover_item": LEADS,
     # away from seat
-    "staff.away_board": SIGNED_IN,
+    "staff.away_board": ON_THE_FLOOR | SUPERVISOR,
     "staff.ask_away": AGENTS,
     "staff.decide_away": LEADS,
-    "staff.return_away": SIGNED_IN,
+    "staff.return_away": ON_THE_FLOOR | SUPERVISOR,
 }
 
 # Routes a person with a one-time password may still reach.
