@@ -36,6 +36,8 @@ test: $(VENV)/.installed translations
 bench: $(VENV)/.installed translations
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/sign_in.py
 
 # Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml lists them): each
 # mutant runs only the tests that reach its function. A measurement, like bench; not in CI.

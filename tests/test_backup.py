@@ -20,26 +20,39 @@ from app.extensions import db
 from app.staff.models import Role, Status, User
 from tests.conftest import test_config
 
-WRITE_FOR = 1.5  # seconds of writes at the least
-WRITE_AT_MOST = 20  # seconds: the writer never runs away, even if a backup cannot finish
+FIRST_WRITES = 20  # the backup starts once the writer has committed this many
+WRITES_AFTER = 20  # and the writer commits this many more once the backup is done
+WRITE_AT_MOST = 60  # seconds: a safety net so a stuck run fails instead of hanging
 PADDING = "录音质检" * 100  # ~1.2 KB of text per seeded row
 
 
 class Writer(threading.Thread):
-    """Adds a person and their audit row, one transaction each, until told to stop."""
+    """Adds a person and their audit row, one transaction each. Its events order the test,
+    not sleeps: `ready` is set after FIRST_WRITES commits (the backup may start), the test
+    sets `backup_done` when its backups are written, and the writer keeps writing until then
+    and WRITES_AFTER commits more, then stops and sets `finished`."""
 
     def __init__(self, app):
         super().__init__(daemon=True)
         self.app = app
         self.written = 0
+        self.written_when_told = None  # commits made when backup_done was first seen
         self.error: BaseException | None = None
-        self.stopping = threading.Event()
+        self.ready = threading.Event()
+        self.backup_done = threading.Event()
+        self.finished = threading.Event()
+        self.stopping = threading.Event()  # stop now (the fixture's clean-up)
 
     def run(self) -> None:
         deadline = time.monotonic() + WRITE_AT_MOST
         try:
             with self.app.app_context():
                 while not self.stopping.is_set() and time.monotonic() < deadline:
+                    if self.backup_done.is_set() and self.written_when_told is None:
+                        self.written_when_told = self.written
+                    if (self.written_when_told is not None
+                            and self.written >= self.written_when_told + WRITES_AFTER):
+                        break
                     n = self.written + 1
                     user = User(
                         username=f"writer{n}", employee_no=f"W{n:06d}", name=f"写入{n}",
@@ -50,16 +63,31 @@ class Writer(threading.Thread):
                     audit.record("test.write", user, after={"n": n})
                     db.session.commit()
                     self.written = n
+                    if n == FIRST_WRITES:
+                        self.ready.set()
                 db.session.remove()
         except BaseException as error:  # noqa: BLE001 — reported to the test thread
             self.error = error
+        finally:
+            self.ready.set()  # never leave the test waiting on a writer that has stopped
+            self.finished.set()
 
-    def wait_for(self, count: int) -> None:
-        deadline = time.monotonic() + WRITE_AT_MOST
-        while self.written < count:
-            assert self.is_alive(), f"writer stopped early: {self.error!r}"
-            assert time.monotonic() < deadline, "writer made no progress"
-            time.sleep(0.01)
+    def wait_ready(self) -> int:
+        """Block until FIRST_WRITES commits are in; the number of commits so far."""
+        assert self.ready.wait(WRITE_AT_MOST), "the writer never got going"
+        assert self.error is None, f"writer failed: {self.error!r}"
+        assert self.written >= FIRST_WRITES, "the writer stopped before its first writes"
+        return self.written
+
+    def finish_after_backup(self) -> None:
+        """Tell the writer the backup is done; block until its last writes are in."""
+        self.backup_done.set()
+        assert self.finished.wait(WRITE_AT_MOST), "the writer did not finish"
+        self.join(WRITE_AT_MOST)
+        assert self.error is None, repr(self.error)
+        assert not self.is_alive()
+        assert self.written_when_told is not None, "the writer stopped before the backup ended"
+        assert self.written == self.written_when_told + WRITES_AFTER
 
 
 def seed(rows: int = 1500) -> None:
@@ -128,21 +156,15 @@ def test_backup_while_writing_restores_completely(busy_app, tmp_path):
     api_copy = tmp_path / "backups" / "api.backup"
     cli_copy = tmp_path / "backups" / "cli.backup"
 
-    started = time.monotonic()
     writer.start()
-    writer.wait_for(20)
+    writer.wait_ready()  # the backups start while the writer is writing
     backups.backup(api_copy)
     result = app.test_cli_runner().invoke(args=["backup", str(cli_copy)])
     assert result.exit_code == 0, result.output
     assert "Backup written" in result.output
-    done_at = writer.written
-    # The app keeps taking writes after the backups: more rows arrive while we watch.
-    writer.wait_for(done_at + 20)
-    time.sleep(max(0.0, WRITE_FOR - (time.monotonic() - started)))
-    writer.stopping.set()
-    writer.join(WRITE_AT_MOST + 5)
-    assert writer.error is None, repr(writer.error)
-    assert not writer.is_alive()
+    assert writer.is_alive(), "the writer stopped before the backups were done"
+    # The app keeps taking writes after the backups: WRITES_AFTER more rows arrive.
+    writer.finish_after_backup()
 
     db.session.remove()
     original = table_counts()
@@ -151,7 +173,7 @@ def test_backup_while_writing_restores_completely(busy_app, tmp_path):
     for copy in (api_copy, cli_copy):
         in_backup = counts_in_backup(copy, dialect)
         assert in_backup["audit_event"] > 1500, "the seeded rows are missing from the backup"
-        assert in_backup["user"] >= 20, "the backup began before the writes it should hold"
+        assert in_backup["user"] >= FIRST_WRITES, "the backup misses writes made before it began"
         # The original kept receiving writes after this backup was taken.
         assert original["user"] > in_backup["user"]
         assert original["audit_event"] > in_backup["audit_event"]
@@ -194,16 +216,16 @@ def test_backup_of_a_large_database_finishes_while_writes_continue(app, tmp_path
     writer = Writer(app)
     writer.start()
     try:
-        writer.wait_for(20)
-        before = writer.written
+        before = writer.wait_ready()
         backups.backup(tmp_path / "large.backup")
         after = writer.written
         assert writer.is_alive(), "the backup only finished once the writes had stopped"
-        writer.wait_for(after + 10)
+        writer.finish_after_backup()  # and the writes go on after it
     finally:
         writer.stopping.set()
         writer.join(WRITE_AT_MOST + 5)
     assert writer.error is None, repr(writer.error)
+    assert writer.written >= after + WRITES_AFTER
     assert after > before, "writes were blocked while the backup ran"
     in_backup = counts_in_backup(tmp_path / "large.backup", db.engine.dialect.name)
     assert in_backup["backup_padding"] == 6000

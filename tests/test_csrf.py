@@ -1,5 +1,11 @@
 """CSRF on every unsafe route, GET never changes anything, and the security headers."""
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from app.audit import AuditEvent
@@ -190,9 +196,52 @@ def test_session_cookie_is_httponly_and_lax(app, client, world):
     assert attributes.get("samesite", "").lower() == "samesite=lax"
 
 
-def test_session_cookie_is_secure_over_https(app, client):
-    app.config["SESSION_COOKIE_SECURE"] = True  # what SESSION_COOKIE_SECURE=1 sets in production
-    response = client.get("/login", base_url="https://localhost")
-    header = session_cookie_header(response, app.config["SESSION_COOKIE_NAME"])
-    assert "secure" in header.lower().split("; ")
-    assert "httponly" in header.lower().split("; ")
+# Runs in a fresh interpreter: app.config reads SESSION_COOKIE_SECURE from the environment when
+# it is imported, so only a new process shows what a deployment with that environment gets.
+# It prints the class default, the app's setting and the cookies of /login over http and https.
+COOKIE_PROBE = """
+import json, sys
+from app import create_app
+from app.config import Config
+from app.extensions import db
+app = create_app({"TESTING": True, "SECRET_KEY": "probe-secret-0123456789abcdefghijklmnop",
+                  "SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+with app.app_context():
+    db.create_all()
+answers = {scheme: app.test_client().get("/login", base_url=scheme + "://localhost")
+           for scheme in ("http", "https")}
+print(json.dumps({
+    "default": Config.SESSION_COOKIE_SECURE, "setting": app.config["SESSION_COOKIE_SECURE"],
+    "name": app.config["SESSION_COOKIE_NAME"],
+    "cookies": {scheme: r.headers.getlist("Set-Cookie") for scheme, r in answers.items()},
+}))
+"""
+
+
+@pytest.mark.parametrize(("environment", "secure"), [
+    (None, False), ("", False), ("0", False), ("false", False),
+    ("1", True), ("true", True), ("True", True),
+])
+def test_session_cookie_is_secure_over_https(tmp_path, environment, secure):
+    """README: SESSION_COOKIE_SECURE=true when served over HTTPS (off by default, so the plain
+    http intranet keeps working). A freshly started app follows the variable: its session
+    cookie carries Secure exactly when the variable says so, and is always HttpOnly."""
+    env = {k: v for k, v in os.environ.items() if k != "SESSION_COOKIE_SECURE"}
+    if environment is not None:
+        env["SESSION_COOKIE_SECURE"] = environment
+    env["CALLFLOOR_INSTANCE"] = str(tmp_path / "instance")
+    done = subprocess.run(
+        [sys.executable, "-c", COOKIE_PROBE, f"sqlite:///{tmp_path / 'probe.sqlite'}"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True,
+        timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["default"] is secure  # app.config.Config, as imported in that environment
+    assert probe["setting"] is secure  # and the app created from it
+    for scheme in ("http", "https"):
+        cookies = [c for c in probe["cookies"][scheme] if c.startswith(probe["name"] + "=")]
+        assert cookies, f"/login over {scheme} sets no session cookie"
+        attributes = [part.strip().lower() for part in cookies[-1].split(";")]
+        assert ("secure" in attributes) is secure, (scheme, cookies[-1])
+        assert "httponly" in attributes
+        assert "samesite=lax" in attributes

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
+from sqlalchemy import func, select
 
+from app.audit import AuditEvent
 from app.extensions import db
+from app.staff.models import User
 from tests.conftest import login, post_form
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,9 +89,35 @@ def test_anonymous_switch_lasts_for_the_browser(client):
     assert "<h1>Sign in</h1>" in client.get("/login").text
 
 
-def test_unknown_language_is_refused(client):
-    response = post_form(client, "/language", {"locale": "xx"}, token_page="/login")
+def _chosen_locale(client):
+    with client.session_transaction() as session:
+        return session.get("locale")
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_unknown_language_is_refused(client, make_user, signed_in):
+    """An unknown language is refused with 422 and changes nothing: not the browser's
+    session, not the person's saved choice, no audit row; the answer and the next pages are
+    still Chinese."""
+    user = make_user()
+    if signed_in:
+        assert login(client, user.username).status_code == 303
+    page = "/" if signed_in else "/login"
+    before = _chosen_locale(client)
+    audit_rows = db.session.scalar(select(func.count(AuditEvent.id)))
+    response = post_form(client, "/language", {"locale": "xx"}, token_page=page)
     assert response.status_code == 422
+    assert '<html lang="zh-CN">' in response.text
+    assert "不支持的语言" in response.text  # "Unknown language", in Chinese
+    assert _chosen_locale(client) == before
+    assert before is None
+    assert not [c for c in response.headers.getlist("Set-Cookie") if "locale" in c.lower()]
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locale is None
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == audit_rows
+    after = client.get(page)
+    assert after.status_code == 200 and '<html lang="zh-CN">' in after.text
+    assert ("退出" if signed_in else "<h1>登录</h1>") in after.text
 
 
 def test_dates_follow_the_language(client, make_user):

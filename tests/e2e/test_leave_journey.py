@@ -30,15 +30,17 @@ def free_shift_day(app, username: str):
 
 
 def sign_in(browser, live_server, username, viewport=PHONE):
-    """A fresh browser context signed in as `username`, confirmations accepted."""
+    """A fresh browser context signed in as `username`, on its home page, confirmations
+    accepted. The sign-in itself happens once per person and run (LiveServer.storage_state):
+    the server allows 20 sign-ins a minute from one address, and these journeys are about
+    what people do once signed in."""
     context = browser.new_context(viewport=viewport, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
+                                  timezone_id="Asia/Shanghai",
+                                  storage_state=live_server.storage_state(browser, username))
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # hx-confirm asks before deciding
-    page.goto(f"{live_server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", "callfloor-demo")
-    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/")  # signed in: not sent to /login
     expect(page.locator("h1")).to_contain_text(live_server.names[username])
     return context, page
 

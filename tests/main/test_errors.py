@@ -1,9 +1,11 @@
 """Error pages: full page or fragment, never a traceback, a reference id for 500."""
 
 import pytest
+from sqlalchemy import event, func, select
 
 from app import access
-from app.staff.models import Role
+from app.extensions import db
+from app.staff.models import Role, Team
 from tests.conftest import HX, csrf_from
 
 
@@ -84,12 +86,37 @@ def test_413_for_huge_uploads(app, client, login_as):
 
 
 def test_nul_characters_are_refused_before_any_database_sees_them(client, login_as):
+    """A NUL in the query or the form is refused with 400: no team is stored, and no SQL
+    statement the database receives carries the value. The same requests without the NUL do
+    reach the database, so the listener would have seen it."""
     login_as("supervisor")
-    assert client.get("/people?q=a%00b").status_code == 400
-    from tests.conftest import post_form
+    teams_before = db.session.scalar(select(func.count(Team.id)))
+    sent: list[str] = []
 
-    response = post_form(client, "/teams/new", {"name": "x\x00y"}, token_page="/teams/new")
+    def record(_conn, _cursor, statement, parameters, _context, _executemany):
+        sent.append(f"{statement} {parameters!r}")
+
+    token = csrf_from(client.get("/teams/new").text)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        searched = client.get("/people?q=qzx%00probe")
+        response = client.post("/teams/new", data={"name": "qzx\x00team", "csrf_token": token})
+        refused = list(sent)
+        sent.clear()
+        control_search = client.get("/people?q=qzxprobe")
+        control_form = client.post("/teams/new", data={"name": "qzxteam", "csrf_token": token})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert searched.status_code == 400
     assert response.status_code == 400
+    assert not [s for s in refused if "qzx" in s or "\\x00" in s], "the value reached the database"
+
+    assert control_search.status_code == 200 and control_form.status_code == 303
+    assert any("qzxprobe" in s for s in sent) and any("qzxteam" in s for s in sent)
+    db.session.expire_all()
+    names = db.session.scalars(select(Team.name)).all()
+    assert len(names) == teams_before + 1  # only the control's team
+    assert not [n for n in names if "\x00" in n] and "qzxteam" in names
 
 
 def test_row_id_pattern_takes_exactly_the_numbers_a_row_id_can_be():

@@ -1,5 +1,7 @@
 """Leave through the pages: ask, approve from the home page, withdraw, concurrent decisions."""
 
+import json
+import re
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -25,6 +27,20 @@ def floor(app, make_user, make_team, clock):
         schedule.add_shift(agent, TZ_DAY + timedelta(days=offset), time(9), time(18), "早班", None)
     db.session.commit()
     return {"lead": lead, "agent": agent, "boss": boss, "clock": clock}
+
+
+def triggered(response) -> list[str]:
+    """The events a response's HX-Trigger header names (a list, or a JSON object's keys)."""
+    header = response.headers["HX-Trigger"].strip()
+    if header.startswith("{"):
+        return list(json.loads(header))
+    return [event.strip() for event in header.split(",")]
+
+
+def leave_state(item: LeaveRequest) -> tuple:
+    """What a refused decision must leave as it was: status, version and every step."""
+    return (item.status, item.version,
+            [(s.id, s.action, s.stage, s.actor_id, s.reason, s.at) for s in item.steps])
 
 
 def ask_form(**overrides):
@@ -63,11 +79,24 @@ def test_the_kind_of_leave_is_chosen_by_the_person(client, floor):
 
 @pytest.mark.parametrize("missing", ["last_day", "first_day"])
 def test_a_missing_day_is_explained_not_a_crash(client, floor, missing):
+    """Without a last day the request is for the first day alone; without a first day the
+    form comes back with the reason beside that field, and nothing is stored."""
     login(client, floor["agent"].username)
     values = ask_form()
     del values[missing]
     response = post_form(client, "/leave/new", values, token_page="/leave/new")
     assert response.status_code == (303 if missing == "last_day" else 422)
+    if missing == "last_day":
+        item = db.session.scalar(select(LeaveRequest))
+        assert item.hours == 9 and item.ends_at - item.starts_at == timedelta(days=1)
+        assert item.starts_at.astimezone(ZoneInfo("Asia/Shanghai")).date() == date(2026, 11, 23)
+        return
+    assert "<html" in response.text and "Traceback" not in response.text
+    error = response.text.split('id="first_day-error"')[1].split("</small>")[0]
+    assert "该字段是必填字段" in error  # "This field is required", beside the first day
+    field = re.search(r'<input[^>]*\bid="first_day"[^>]*>', response.text).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="first_day-error"' in field
+    assert db.session.scalar(select(func.count(LeaveRequest.id))) == 0
 
 
 def test_agent_asks_lead_and_supervisor_approve_from_home(app, client, floor):
@@ -76,7 +105,8 @@ def test_agent_asks_lead_and_supervisor_approve_from_home(app, client, floor):
     assert response.status_code == 303
     item = db.session.scalar(select(LeaveRequest))
     assert item.status == LeaveStatus.PENDING_LEAD and item.hours == 9
-    assert "pending-changed" in response.headers.get("HX-Trigger", "pending-changed")
+    assert "HX-Trigger" in response.headers, "asking must refresh the approvers' counters"
+    assert "pending-changed" in triggered(response)
 
     lead = app.test_client()
     login(lead, floor["lead"].username)
@@ -169,11 +199,21 @@ def test_lead_cannot_approve_at_the_supervisor_step(app, client, floor):
     item = db.session.scalar(select(LeaveRequest))
     lead = app.test_client()
     login(lead, floor["lead"].username)
-    post_form(lead, f"/leave/{item.id}/decide", {"decision": "approve", "version": item.version})
+    first = post_form(lead, f"/leave/{item.id}/decide",
+                      {"decision": "approve", "version": item.version})
+    assert first.status_code == 303
     db.session.refresh(item)
+    assert item.status == LeaveStatus.PENDING_SUPERVISOR
+    before = leave_state(item)
     response = post_form(lead, f"/leave/{item.id}/decide",
                          {"decision": "approve", "version": item.version})
     assert response.status_code == 403
+    db.session.expire_all()
+    item = db.session.get(LeaveRequest, item.id)
+    assert leave_state(item) == before  # status, version and step history untouched
+    assert item.status == LeaveStatus.PENDING_SUPERVISOR
+    assert [s.action for s in item.steps] == ["ask", "approve"]
+    assert db.session.scalar(select(func.count(Shift.id)).where(Shift.leave_id == item.id)) == 0
 
 
 def test_many_approvers_at_once_give_one_decision(app, client, floor, make_user):

@@ -2,7 +2,6 @@
 
 import io
 import re
-import time as clock_time
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -219,16 +218,15 @@ def test_a_2000_row_file_is_checked_and_imported_all_or_nothing(client, center, 
     assert post_form(client, batch_url, token_page=batch_url).status_code == 422
     assert shifts() == 0
 
-    began = clock_time.perf_counter()
+    # How long this takes is measured by bench/imports.py, not asserted here.
     response = upload(client, "big.csv", content)
+    assert response.status_code == 303
     batch_url = response.headers["Location"]
     preview = client.get(batch_url)
     assert "Import 2000 shifts" in preview.text
     done = post_form(client, batch_url, token_page=batch_url)
-    elapsed = clock_time.perf_counter() - began
     assert done.status_code == 303
     assert shifts() == 2000
-    assert elapsed < 20, f"a 2,000-row roster took {elapsed:.1f} s"
     per_person = db.session.scalars(select(func.count(Shift.id)).group_by(Shift.user_id)).all()
     assert per_person == [100] * 20
 
