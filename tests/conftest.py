@@ -4,6 +4,7 @@ TEST_DATABASE_URL says so), client, runner, factories, sign-in helper, frozen cl
 import os
 import re
 import shutil
+import sys
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
@@ -72,6 +73,19 @@ def test_config(tmp_path, **extra) -> dict:  # noqa: PT028
 
 
 test_config.__test__ = False  # a helper, not a test
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test builds the statements and values the app caches per process: one built by an
+    earlier test would let this test pass without reaching the code that builds it (and a
+    mutant of that code would never run)."""
+    for name, module in list(sys.modules.items()):
+        if name == "app" or name.startswith("app."):
+            for value in list(vars(module).values()):
+                # the type, not the value: a proxy such as current_app would need a context
+                if hasattr(type(value), "cache_clear") and value.__module__ == name:
+                    value.cache_clear()
 
 
 @pytest.fixture(scope="session")
