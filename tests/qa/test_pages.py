@@ -98,14 +98,27 @@ def published_rule(center, first_day=TODAY) -> SamplingRule:
     return rule
 
 
-def test_the_reviewer_draws_scores_and_publishes(app, center):
+def the_day_has_ended(clock) -> None:
+    """The next morning. DESIGN.md: "A day is drawn only after it has ended (plus a grace
+    period for late uploads), by `flask draw-samples` or from the queue"."""
+    clock.set(datetime.combine(TODAY + timedelta(days=1), time(9), center_tz()).astimezone(UTC))
+
+
+def draw_today(client):
+    """Draw TODAY's sample from the queue (which, the next morning, shows yesterday)."""
+    return post_form(client, "/qa/queue/draw", {"day": TODAY.isoformat()},
+                     token_page=f"/qa/queue?day={TODAY}")
+
+
+def test_the_reviewer_draws_scores_and_publishes(app, center, clock):
     rule = published_rule(center)
+    the_day_has_ended(clock)
     qa = as_user(app, center["qa"])
-    assert "立即抽取录音" in qa.get("/qa/queue").text
-    assert post_form(qa, "/qa/queue/draw", {}, token_page="/qa/queue").status_code == 303
+    assert "立即抽取录音" in qa.get(f"/qa/queue?day={TODAY}").text
+    assert draw_today(qa).status_code == 303
     picks = db.session.scalars(select(SampledCall).order_by(SampledCall.id)).all()
     assert [db.session.get(Call, p.call_id).serial_no for p in picks] == ["a1-1", "a2-1"]
-    queue = qa.get("/qa/queue").text
+    queue = qa.get(f"/qa/queue?day={TODAY}").text
     assert "a1-1" in queue and "a2-1" in queue
     call = db.session.get(Call, picks[0].call_id)
     response = post_form(qa, f"/calls/{call.id}/evaluate", {}, token_page=f"/calls/{call.id}")
@@ -149,10 +162,11 @@ def test_the_reviewer_draws_scores_and_publishes(app, center):
     assert "95" in as_user(app, center["lead"]).get("/evaluations").text
 
 
-def test_a_draft_stays_with_the_reviewer(app, center):
+def test_a_draft_stays_with_the_reviewer(app, center, clock):
     published_rule(center)
+    the_day_has_ended(clock)
     qa = as_user(app, center["qa"])
-    post_form(qa, "/qa/queue/draw", {}, token_page="/qa/queue")
+    assert draw_today(qa).status_code == 303
     call = db.session.scalar(select(Call).where(Call.serial_no == "a1-1"))
     post_form(qa, f"/calls/{call.id}/evaluate", {}, token_page=f"/calls/{call.id}")
     evaluation = db.session.scalar(select(Evaluation))

@@ -9,7 +9,7 @@ from sqlalchemy import func, insert, select
 from app.audit import AuditEvent
 from app.extensions import db
 from app.qa import evaluations, rules, scorecards
-from app.qa.models import Call, Evaluation, RuleStatus, SampledCall, Scope
+from app.qa.models import Call, Evaluation, RuleStatus, SampledCall, SampleDraw, Scope
 from app.staff.models import Role
 from app.staff.services import NotYourTurnError, RuleError, StaleError
 
@@ -22,6 +22,12 @@ def at(day: date, hh: int, mm: int = 0) -> datetime:
 
 TODAY = date(2026, 12, 2)
 NOW = at(TODAY, 10)
+
+
+def after_the_day(day: date) -> datetime:
+    """The next morning: DESIGN.md "A day is drawn only after it has ended (plus a grace
+    period for late uploads)"."""
+    return at(day + timedelta(days=1), 9)
 
 
 def data(**changes) -> rules.RuleData:
@@ -101,16 +107,37 @@ def test_the_draw_takes_the_rules_calls_and_shares_them_among_reviewers(app, mak
     with app.test_request_context():
         rule = rules.save_draft(None, data(), qa)
         rules.publish(rule, qa, NOW, rule.version)
-        drawn = rules.draw(rule, day, at(day, 20))
+        drawn = rules.draw(rule, day, after_the_day(day))
         db.session.commit()
         picks = db.session.scalars(select(SampledCall).order_by(SampledCall.id)).all()
         # 11:05 is the 1st qualifying call, 11:30 is too short, 12:00 is the 2nd
         assert [db.session.get(Call, p.call_id).serial_no for p in picks] == [
             f"{a.employee_no}-{day}-3" for a in agents]
         assert sorted(p.reviewer_id for p in picks) == sorted([qa.id, second_qa.id] * 2)
-        assert rules.draw(rule, day, at(day, 21)).id == drawn.id  # drawn once
+        # drawn once
+        assert rules.draw(rule, day, after_the_day(day) + timedelta(hours=1)).id == drawn.id
         assert db.session.scalar(select(func.count(AuditEvent.id)).where(
             AuditEvent.action == "sample.draw")) == 1
+
+
+DRAWN_AFTER_THE_DAY = ("DESIGN.md: A day is drawn only after it has ended (plus a grace period "
+                       "for late uploads), by `flask draw-samples` or from the queue.")
+
+
+@pytest.mark.xfail(strict=True, reason=DRAWN_AFTER_THE_DAY)
+def test_a_day_that_has_not_ended_is_not_drawn(app, make_user, qa):
+    """DESIGN.md: "A day is drawn only after it has ended (plus a grace period for late
+    uploads)": at 23:59 the day is still going on, so its draw is refused and nothing kept."""
+    agent = make_user(role=Role.AGENT)
+    day = TODAY + timedelta(days=1)
+    add_calls(agent, day, [(11, 5, 300), (12, 0, 300)])
+    with app.test_request_context():
+        rule = rules.save_draft(None, data(), qa)
+        rules.publish(rule, qa, NOW, rule.version)
+        with pytest.raises(RuleError):
+            rules.draw(rule, day, at(day, 23, 59))
+        assert db.session.scalar(select(func.count(SampleDraw.id))) == 0
+        assert db.session.scalar(select(func.count(SampledCall.id))) == 0
 
 
 def test_why_this_call_notices_calls_that_came_in_after_the_draw(app, make_user, qa):
@@ -120,7 +147,7 @@ def test_why_this_call_notices_calls_that_came_in_after_the_draw(app, make_user,
     with app.test_request_context():
         rule = rules.save_draft(None, data(), qa)
         rules.publish(rule, qa, NOW, rule.version)
-        rules.draw(rule, day, at(day, 20))
+        rules.draw(rule, day, after_the_day(day))
         db.session.commit()
         before = rules.explain(rule, agent, day)
         assert before.drawn_serials == before.now_serials and not before.late_serials
@@ -128,7 +155,8 @@ def test_why_this_call_notices_calls_that_came_in_after_the_draw(app, make_user,
         db.session.execute(insert(Call), [{
             "serial_no": "LATE", "agent_id": agent.id, "started_at": at(day, 11, 10),
             "duration_s": 400, "direction": "in", "customer_number": "",
-            "recording_url": "", "source": "api", "imported_at": at(day, 22)}])
+            "recording_url": "", "source": "api",
+            "imported_at": after_the_day(day) + timedelta(hours=1)}])
         db.session.commit()
         after = rules.explain(rule, agent, day)
         assert after.late_serials == ["LATE"]
