@@ -10,7 +10,7 @@ from itertools import count
 
 import pytest
 from flask import g
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from app import create_app, timeutil
 from app.extensions import db
@@ -217,6 +217,19 @@ def make_user(app):
         return user
 
     return factory
+
+
+def audit_rows(action: str) -> list:
+    """The audit trail's rows of one action, oldest first."""
+    from app.audit import AuditEvent
+
+    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
+                              .order_by(AuditEvent.id)).all()
+
+
+def row_count(model) -> int:
+    """How many rows a table holds."""
+    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def csrf_from(html: str) -> str:

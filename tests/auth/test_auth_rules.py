@@ -13,7 +13,7 @@ from app.auth import services
 from app.auth.models import LoginThrottle
 from app.extensions import db
 from app.staff.models import Status
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, audit_rows
 
 ONE_SECOND = timedelta(seconds=1)
 
@@ -21,11 +21,6 @@ ONE_SECOND = timedelta(seconds=1)
 def throttle_row(key: str) -> LoginThrottle | None:
     db.session.flush()
     return db.session.get(LoginThrottle, key)
-
-
-def audit_rows(action: str) -> list[AuditEvent]:
-    return db.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 
 
 # "At least 8 characters, up to 64+, no composition rules, checked against a list of common

@@ -10,9 +10,8 @@ everywhere it appears."
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.qa import evaluations, scorecards
 from app.qa.models import (
@@ -27,19 +26,12 @@ from app.qa.models import (
 )
 from app.staff.models import Role
 from app.staff.services import NotYourTurnError, RuleError, StaleError
+from tests.conftest import audit_rows as audits
+from tests.conftest import row_count as count
 
 NOW = datetime(2026, 12, 3, 2, tzinfo=UTC)  # 10:00 in Shanghai
 LATER = NOW + timedelta(hours=3)
 DURATION = 300
-
-
-def audits(action: str) -> list[AuditEvent]:
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                              .order_by(AuditEvent.id)).all()
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.fixture

@@ -10,9 +10,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
-from app.audit import AuditEvent
 from app.extensions import db
 from app.qa import rules, sampling
 from app.qa.models import (
@@ -26,6 +25,8 @@ from app.qa.models import (
 from app.staff.models import Role, Status, User
 from app.staff.rules import RULES, save_rules
 from app.staff.services import RuleError, StaleError
+from tests.conftest import audit_rows as audits
+from tests.conftest import row_count as count
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 12, 2)  # a Wednesday
@@ -56,15 +57,6 @@ def snapshot(**changes) -> dict:
               "window_end": None, "longer_than_s": 200, "at_most_s": None, "direction": "any",
               "nth_from": 2, "nth_to": 2, "status": "draft", "follows_id": None}
     return {**values, **changes}
-
-
-def audits(action: str) -> list[AuditEvent]:
-    return db.session.scalars(select(AuditEvent).where(AuditEvent.action == action)
-                              .order_by(AuditEvent.id)).all()
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 @pytest.fixture

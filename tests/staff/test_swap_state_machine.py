@@ -45,6 +45,7 @@ from app.staff import swaps
 from app.staff.models import Role, Shift, ShiftSwap, SwapStatus, SwapStep, Team, User
 from app.staff.services import NotYourTurnError, RuleError, StaleError
 from app.timeutil import center_tz
+from tests.staff.model_check import call_as_modelled, differences
 
 OPEN = (SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS, SwapStatus.PENDING_SUPERVISOR)
 FINAL = (SwapStatus.APPROVED, SwapStatus.REJECTED, SwapStatus.DECLINED, SwapStatus.WITHDRAWN)
@@ -157,53 +158,6 @@ def may_act(swap: Modelled, who: str) -> bool:
         return ((who == swap.requester_lead and not swap.requester_signed)
                 or (who == swap.counterpart_lead and not swap.counterpart_signed))
     return swap.status == SwapStatus.PENDING_SUPERVISOR and ROLES[who] == Role.SUPERVISOR
-
-
-def abandon() -> None:
-    """End a refused step as a request would, by rolling back (only when something is
-    pending: a rollback expires everything and makes the next reads slow)."""
-    if db.session.new or db.session.dirty or db.session.deleted:
-        db.session.rollback()
-
-
-def names(due: dict) -> str:
-    return " or ".join(error.__name__ for error in due) or "acceptance"
-
-
-def plain(value):
-    """Statuses as their plain values, for readable messages."""
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
-def differences(stored: dict, modelled: dict) -> str:
-    return "; ".join(f"{key} stored {plain(stored[key])}, model {plain(modelled[key])}"
-                     for key in modelled if stored[key] != modelled[key])
-
-
-def call_as_modelled(call, due: dict, what: str) -> bool:
-    """Call the service. `due` maps each refusal the model says is due to the form fields a
-    RuleError may blame (None for the other errors): empty means the call must be accepted.
-    When several refusals are due, any one of them is right. True when accepted."""
-    refused = None
-    try:
-        call()
-    except (StaleError, NotYourTurnError, RuleError) as error:
-        refused = error
-        abandon()
-    if refused is None:
-        assert not due, f"{what}: accepted, the model expects {names(due)}"
-        db.session.commit()
-        return True
-    got = type(refused).__name__
-    assert due, f"{what}: refused with {got}, the model expects acceptance"
-    assert type(refused) in due, f"{what}: refused with {got}, the model expects {names(due)}"
-    if isinstance(refused, RuleError):
-        assert refused.field in due[RuleError], (what, refused.field, due[RuleError])
-    return False
 
 
 class SwapMachine(RuleBasedStateMachine):
