@@ -176,3 +176,22 @@ def test_rows_are_numbered_without_gaps(app):
     write(3)
     assert db.session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all() == [1, 2, 3]
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 3
+
+
+def test_the_append_only_guard_exists_for_both_databases_and_no_other(app):
+    """"The audit table is append-only": the migrations install the same triggers as create_all,
+    on SQLite and on PostgreSQL."""
+    sqlite = audit.append_only_statements("sqlite")
+    postgresql = audit.append_only_statements("postgresql")
+    assert [s.split(" ON ")[0] for s in sqlite] == [
+        "CREATE TRIGGER audit_event_no_update BEFORE UPDATE",
+        "CREATE TRIGGER audit_event_no_delete BEFORE DELETE"]
+    assert len(postgresql) == 2 and "BEFORE UPDATE OR DELETE ON audit_event" in postgresql[1]
+    assert audit.append_only_statements("mysql") == []
+    sqlite.clear()  # a copy: the caller cannot change the module's own list
+    assert len(audit.append_only_statements("sqlite")) == 2
+
+
+def test_an_empty_before_or_after_reads_as_no_fields(app):
+    row = AuditEvent(before="", after="")
+    assert (row.before_dict(), row.after_dict(), row.changes()) == ({}, {}, [])
