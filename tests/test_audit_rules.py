@@ -96,6 +96,7 @@ def test_values_are_stored_as_sorted_json_with_dates_in_iso_form(app):
     assert row.after == (
         '{"a": "2026-12-01", "b": "2026-12-01T09:30:00+00:00", "c": "09:30:00", '
         '"d": ["一组", 2], "e": [3], "f": {"y": ["2026-01-02"], "z": 1}, "g": null, "h": "张三"}')
+    assert row.hash == expected_hash(row)  # Chinese text hashed as written, not as \u escapes
 
 
 @pytest.mark.parametrize("secret", sorted(audit.SECRET_FIELDS))

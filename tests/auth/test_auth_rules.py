@@ -319,3 +319,14 @@ def test_sign_out_ends_every_session_and_is_audited(app, make_user):
     (row,) = audit_rows("auth.sign_out")
     assert (row.actor_id, row.object_type, row.object_id) == (user.id, "user", str(user.id))
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+def test_the_address_limit_counts_each_address_on_its_own(app, make_user, clock):
+    """"per client address": one address over its limit leaves another's sign-in alone."""
+    user = make_user(username="wang.li")
+    app.config["LOGIN_MAX_PER_ADDRESS_PER_MINUTE"] = 2
+    for _ in range(3):
+        services.authenticate("zhao.si", "wrong password", "10.0.0.7")
+    assert services.authenticate("wang.li", PASSWORD, "10.0.0.8").user == user
+    assert throttle_row("address:10.0.0.8").count == 1
+    assert throttle_row("address:unknown") is None
