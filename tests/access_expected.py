@@ -156,9 +156,3 @@ _TABLE: dict[str, set[str] | frozenset[str]] = {
 
 EXPECTED: dict[str, frozenset[str]] = {endpoint: frozenset(roles)
                                        for endpoint, roles in _TABLE.items()}
-
-# Where app/access.py disagrees with the table above and DESIGN.md is on the table's side:
-# endpoint -> (the roles ACCESS answers differently for, why). Reported in issue 10, point 6.
-# The tests mark exactly these answers as expected failures; once app/access.py is fixed they
-# pass, which fails the run (strict) until the line is removed here.
-REPORTED: dict[str, tuple[frozenset[str], str]] = {}

@@ -6,7 +6,7 @@ import pytest
 from werkzeug.routing import Map, Rule
 
 from app.access import ACCESS
-from tests.access_expected import EXPECTED, REPORTED
+from tests.access_expected import EXPECTED
 from tests.conftest import HX, HX_BOOSTED
 from tests.routes_helper import (
     ROLES,
@@ -107,9 +107,7 @@ def matrix():
     """Every route, method and role, as a page and as an htmx request.
 
     The expected answer comes from tests/access_expected.py, written from DESIGN.md, not from
-    app.access.ACCESS: the real answer of the app must match the design. Where ACCESS is known
-    to disagree (REPORTED there), that role's cases are expected failures, strictly: they fail
-    the run once ACCESS is fixed, until the line is removed from REPORTED.
+    app.access.ACCESS: the real answer of the app must match the design.
 
     A request that may change something (a POST the role is allowed) gets a fresh app for each
     shape; the others cannot change anything (GET never does, see test_csrf; a refusal comes
@@ -117,17 +115,13 @@ def matrix():
     """
     for endpoint, path, method in CASES:
         allowed = EXPECTED.get(endpoint, frozenset())  # a missing entry fails in the test
-        wrong, why = REPORTED.get(endpoint, (frozenset(), ""))
         for role in ROLES:
             if method == "POST" and role in allowed:
                 shapes = [("page",), ("htmx",)]
             else:
                 shapes = [("page", "htmx")]
-            marks = [pytest.mark.xfail(strict=True, reason=f"app.access.ACCESS disagrees with "
-                                       f"DESIGN.md for {role} (reported: {why})")
-                     ] if role in wrong else []
             for shape in shapes:
-                yield pytest.param(endpoint, path, method, role, shape, marks=marks,
+                yield pytest.param(endpoint, path, method, role, shape,
                                    id=f"{case_id((endpoint, path, method))}-{role}-"
                                       f"{'+'.join(shape)}")
 

@@ -5,7 +5,7 @@ import pytest
 
 from app import create_app
 from app.access import ACCESS
-from tests.access_expected import EXPECTED, REPORTED
+from tests.access_expected import EXPECTED
 from tests.routes_helper import ROLES
 
 ENFORCED = "app.access.ACCESS"
@@ -42,13 +42,6 @@ def test_the_design_table_names_only_known_roles_and_somebody_for_each_route():
         assert roles <= set(ROLES), f"{endpoint} names unknown roles {sorted(roles - set(ROLES))}"
 
 
-def test_each_reported_disagreement_names_a_route_and_known_roles():
-    for endpoint, (roles, why) in REPORTED.items():
-        assert endpoint in EXPECTED, f"REPORTED names {endpoint}, which the table does not list"
-        assert roles and roles <= set(ROLES), (endpoint, roles)
-        assert why.strip(), f"say why {endpoint} is reported"
-
-
 @pytest.mark.parametrize("endpoint", sorted(EXPECTED.keys() | ACCESS.keys()))
 def test_the_app_gives_each_route_the_roles_the_design_gives_it(endpoint):
     assert endpoint in EXPECTED, (
@@ -63,11 +56,4 @@ def test_the_app_gives_each_route_the_roles_the_design_gives_it(endpoint):
     designed = set(EXPECTED[endpoint])
     answers = f"{ENFORCED} allows {said(enforced)}, {DESIGNED} allows {said(designed)}"
     differ = enforced ^ designed
-    if endpoint in REPORTED:
-        roles, why = REPORTED[endpoint]
-        assert differ, (f"{endpoint}: the two tables agree now ({said(designed)}): remove its "
-                        "line from REPORTED in tests/access_expected.py")
-        assert differ == roles, (f"{endpoint}: reported as wrong for {said(roles)}, now wrong for "
-                                 f"{said(differ)}: {answers}")
-        pytest.xfail(f"{endpoint}: {answers} (reported: {why})")
     assert not differ, f"{endpoint}: {answers}; they disagree for {said(differ)}"
