@@ -47,27 +47,19 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
-    from app.auth.routes import bp as auth_bp
-    from app.main.routes import bp as main_bp
-    from app.qa.api import bp as qa_api_bp
-    from app.qa.routes import bp as qa_bp
+    from app import areas
+    from app.auth.area import AREA as AUTH
+    from app.main.area import AREA as MAIN
+    from app.people.area import AREA as PEOPLE
+    from app.qa.area import AREA as QUALITY
+    from app.staff.area import AREA as STAFF
 
-    # The time views live in their own modules and register on the staff blueprint.
-    from app.staff import (  # noqa: F401
-        away_routes,
-        handover_routes,
-        leave_routes,
-        rules_routes,
-        schedule_routes,
-        swap_routes,
-    )
-    from app.staff.routes import bp as staff_bp
-
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(staff_bp)
-    app.register_blueprint(qa_api_bp)
-    app.register_blueprint(qa_bp)
+    # The areas, base first. Adding an area is its package plus one line here.
+    areas.register(app, MAIN)
+    areas.register(app, PEOPLE)
+    areas.register(app, AUTH)
+    areas.register(app, STAFF)
+    areas.register(app, QUALITY)
     return app
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, inspect, select
 from app import audit
 from app import backup as backups
 from app.extensions import db
-from app.staff.models import User
+from app.people.models import User
 
 
 def init_app(app: Flask) -> None:
@@ -41,8 +41,9 @@ def init_app(app: Flask) -> None:
     @click.option("--employee-no", required=True)
     def create_supervisor_command(username: str, name: str, employee_no: str) -> None:
         """Create a supervisor account and print its one-time password."""
-        from app.staff.services import PersonData, RuleError, create_person
+        from app.people.services import PersonData, create_person
         from app.timeutil import center_today
+        from app.workflow import RuleError
 
         data = PersonData(
             username=username.lower(), employee_no=employee_no, name=name, phone="",

@@ -1,5 +1,6 @@
 """Column types shared by every area."""
 
+import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
@@ -43,3 +44,8 @@ def render_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def one_of(column: str, values: type[enum.Enum]) -> str:
+    """A CHECK constraint's text: the column holds one of an enum's values."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"

@@ -4,13 +4,13 @@ import random
 from datetime import datetime, time, timedelta
 
 from app import audit
-from app.auth.services import hash_password
 from app.extensions import db
+from app.people.models import Grade, GradeChange, Role, Status, Team, User
+from app.people.passwords import hash_password
 from app.qa.demo import load_quality_demo
 from app.staff import handovers, leave, schedule, swaps
-from app.staff.models import Grade, GradeChange, Role, Status, Team, User
-from app.staff.services import RuleError
 from app.timeutil import center_today, center_tz, utcnow
+from app.workflow import RuleError
 
 DEMO_PASSWORD = "callfloor-demo"  # noqa: S105 — documented demo password, demo command only
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾"

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 from app.extensions import db
 from app.htmx import render, wants_fragment
 from app.i18n import lazy_gettext as _l
-from app.staff.services import NotYourTurnError, StaleError
+from app.workflow import NotYourTurnError, StaleError
 
 log = logging.getLogger(__name__)
 

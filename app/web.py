@@ -11,8 +11,7 @@ from jinja2 import StrictUndefined
 from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
-from app import access, htmx
-from app.auth import check_session_age
+from app import access, areas, htmx
 from app.timeutil import FIRST_DAY, LAST_DAY
 
 ROW_ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
@@ -117,25 +116,24 @@ def labels(mapping: dict, value):
 
 def may_visit(role: str, endpoint: str) -> bool:
     """Whether a role may open a route of the current app (for links)."""
-    allowed = access.ACCESS.get(endpoint)
+    allowed = areas.access_table().get(endpoint)
     return allowed is not None and endpoint in current_app.view_functions and role in allowed
-
-
-_NAVIGATION: dict[tuple, Markup] = {}
 
 
 def _navigation_links(role: str, locale: str, endpoint: str | None) -> Markup:
     """templates/_nav_links.html for a role, language and current page. What the links are
-    depends on nothing else (the access table and the routes are fixed once the app is
-    built), so each one is rendered once per process instead of on every page: the twenty
+    depends on nothing else (the areas, the access table and the routes are fixed once the
+    app is built), so each one is rendered once per app instead of on every page: the twenty
     links with their access checks, URLs and translations were a fifth of a short page."""
+    cache: dict[tuple, Markup] = current_app.extensions.setdefault("callfloor.navigation", {})
     key = (role, locale, endpoint, request.script_root)
-    links = _NAVIGATION.get(key)
+    links = cache.get(key)
     if links is None:
         template = current_app.jinja_env.get_template("_nav_links.html")
         # An autoescaped template's output: safe as it stands.
-        html = template.render(can_visit=partial(may_visit, role), current=endpoint)
-        links = _NAVIGATION[key] = Markup(html)  # noqa: S704
+        html = template.render(links=areas.nav_links(), can_visit=partial(may_visit, role),
+                               current=endpoint)
+        links = cache[key] = Markup(html)  # noqa: S704
     return links
 
 
@@ -154,12 +152,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.before_request(refuse_nul)
+    from app.auth.sessions import check_session_age
+
     app.before_request(check_session_age)
     app.before_request(access.enforce_access)
     app.after_request(security_headers)
 
-    from app.staff import policy as staff_policy
-    from app.staff.forms import GRADE_LABELS, ROLE_LABELS, STATUS_LABELS
+    from app.people.forms import GRADE_LABELS, ROLE_LABELS, STATUS_LABELS
     from app.timeutil import center_today
 
     @app.context_processor
@@ -181,7 +180,6 @@ def init_app(app: Flask) -> None:
             "csrf_token": generate_csrf,
             "current_locale": str(get_locale()),
             "languages": current_app.config["LANGUAGES"],
-            "staff_policy": staff_policy,
             "role_of": access.role_of,
             "can_visit": partial(may_visit, role),
         }

@@ -1,11 +1,12 @@
 """Who may open each route, written from ../shared/DESIGN.md (the roles table and the rules) and
-SECURITY.md, independently of app/access.py.
+SECURITY.md, independently of what the areas declare.
 
-app.access.ACCESS is what the app enforces; this table is what the design asks for. It is kept
-by hand, on purpose: tests/test_access_expected.py fails when the two disagree, and the access
-matrix in tests/test_access.py checks every real answer against this table, so a wrong line in
-ACCESS shows up instead of being copied into the expected answer. A new route needs a line here
-too, decided from DESIGN.md, not copied from ACCESS.
+The access table the areas declare (merged by app.areas.access_table) is what the app enforces;
+this table is what the design asks for. It is kept by hand, on purpose:
+tests/test_access_expected.py fails when the two disagree, and the access matrix in
+tests/test_access.py checks every real answer against this table, so a wrong entry in an area
+shows up instead of being copied into the expected answer. A new route needs a line here too,
+decided from DESIGN.md, not copied from the area.
 
 The roles are "anonymous" (not signed in), "agent", "qa", "lead" and "supervisor". A route
 opened to a role may still answer 403 for a step that is not that person's turn, or 404 for an
@@ -31,25 +32,25 @@ _TABLE: dict[str, set[str] | frozenset[str]] = {
     "main.pending_count": SIGNED_IN,
     "auth.logout": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
-    "staff.list_people": SIGNED_IN,
-    "staff.show_person": SIGNED_IN,
-    "staff.list_teams": SIGNED_IN,
+    "people.list_people": SIGNED_IN,
+    "people.show_person": SIGNED_IN,
+    "people.list_teams": SIGNED_IN,
     # only the supervisor manages people and settings: people, teams, grades, probation,
     # accounts, the people import, the center's rule numbers, the telephony system's tokens,
     # and the audit trail (the supervisor sees everything)
-    "staff.new_person": {"supervisor"},
-    "staff.edit_person": {"supervisor"},
-    "staff.deactivate_person": {"supervisor"},
-    "staff.promote_person": {"supervisor"},
-    "staff.confirm_person": {"supervisor"},
-    "staff.reset_password": {"supervisor"},
-    "staff.unlock_person": {"supervisor"},
-    "staff.new_team": {"supervisor"},
-    "staff.edit_team": {"supervisor"},
-    "staff.import_people": {"supervisor"},
-    "staff.preview_import": {"supervisor"},
-    "staff.apply_import": {"supervisor"},
-    "staff.import_template": {"supervisor"},
+    "people.new_person": {"supervisor"},
+    "people.edit_person": {"supervisor"},
+    "people.deactivate_person": {"supervisor"},
+    "people.promote_person": {"supervisor"},
+    "people.confirm_person": {"supervisor"},
+    "people.reset_password": {"supervisor"},
+    "auth.unlock_person": {"supervisor"},
+    "people.new_team": {"supervisor"},
+    "people.edit_team": {"supervisor"},
+    "people.import_people": {"supervisor"},
+    "people.preview_import": {"supervisor"},
+    "people.apply_import": {"supervisor"},
+    "people.import_template": {"supervisor"},
     "staff.edit_rules": {"supervisor"},
     "qa.list_tokens": {"supervisor"},
     "qa.revoke_token": {"supervisor"},

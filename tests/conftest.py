@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from app import create_app, timeutil
 from app.extensions import db
-from app.staff.models import Role, Status, Team, User
+from app.people.models import Role, Status, Team, User
 
 PASSWORD = "correct horse battery"
 HX = {"HX-Request": "true", "HX-Target": "main"}
@@ -189,7 +189,7 @@ def make_team(app):
 @pytest.fixture
 def make_user(app):
     """Factory: make_user(role="agent", team=..., username=..., password=...)."""
-    from app.auth.services import hash_password
+    from app.people.passwords import hash_password
 
     digest = hash_password(PASSWORD)
 

@@ -23,14 +23,19 @@ from sqlalchemy import event, func, select
 from werkzeug.routing import Rule
 
 from app import create_app
+from app.areas import access_table
 from app.extensions import db
-from app.staff import importer
-from app.staff.models import Role, Status, Team, User
+from app.people import importer
+from app.people.models import Role, Status, Team, User
 from tests.conftest import HX, PASSWORD, PG_URL, csrf_from, login, test_config
 
 ROLES = ("anonymous", "agent", "qa", "lead", "supervisor")
 METHODS = ("GET", "POST")
 DB_FILE = "test.sqlite"  # the file name conftest's database_url() gives the test database
+
+# The access table the app enforces, merged from what each area declares; read once, when the
+# tests are collected, to parametrize them.
+ACCESS = access_table(create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://"}))
 
 
 class SharedBytecodeCache(BytecodeCache):
@@ -66,7 +71,7 @@ def share_compiled_templates(app) -> None:
 
 def add_user(username: str, role: str, team: Team | None = None, **fields) -> User:
     """A person who can sign in with PASSWORD."""
-    from app.auth.services import hash_password
+    from app.people.passwords import hash_password
 
     values = {
         "username": username, "employee_no": "W-" + username.upper(), "name": username,

@@ -5,10 +5,10 @@ import functools
 import pytest
 from werkzeug.routing import Map, Rule
 
-from app.access import ACCESS
 from tests.access_expected import EXPECTED
 from tests.conftest import HX, HX_BOOSTED
 from tests.routes_helper import (
+    ACCESS,
     ROLES,
     World,
     build_url,
@@ -48,7 +48,7 @@ def world(app, seed):
 def test_every_route_has_an_access_entry_and_every_entry_a_route(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     missing = sorted(endpoints - ACCESS.keys())
-    assert not missing, f"routes without an entry in app.access.ACCESS: {missing}"
+    assert not missing, f"routes no area declares an access entry for: {missing}"
     stale = sorted(ACCESS.keys() - endpoints)
     assert not stale, f"ACCESS entries that are no longer routes: {stale}"
     for endpoint, roles in ACCESS.items():
@@ -107,7 +107,7 @@ def matrix():
     """Every route, method and role, as a page and as an htmx request.
 
     The expected answer comes from tests/access_expected.py, written from DESIGN.md, not from
-    app.access.ACCESS: the real answer of the app must match the design.
+    the table the areas declare: the real answer of the app must match the design.
 
     A request that may change something (a POST the role is allowed) gets a fresh app for each
     shape; the others cannot change anything (GET never does, see test_csrf; a refusal comes
@@ -262,8 +262,6 @@ def test_navigation_offers_each_role_exactly_what_it_may_open(app, world):
     in as one role after another in one process still shows each only its own links, and
     marks the page it is on."""
     import re
-
-    from app.access import ACCESS
 
     links = {}
     for role in ("supervisor", "agent", "qa", "lead", "agent"):

@@ -1,14 +1,13 @@
-"""The access table the app enforces (app.access.ACCESS) against the one written from the
-design (tests/access_expected.py): the same routes, and the same roles for each."""
+"""The access table the app enforces (merged from what the areas declare) against the one written
+from the design (tests/access_expected.py): the same routes, and the same roles for each."""
 
 import pytest
 
 from app import create_app
-from app.access import ACCESS
 from tests.access_expected import EXPECTED
-from tests.routes_helper import ROLES
+from tests.routes_helper import ACCESS, ROLES
 
-ENFORCED = "app.access.ACCESS"
+ENFORCED = "the merged access table (app.areas.access_table)"
 DESIGNED = "tests/access_expected.py (from DESIGN.md)"
 
 

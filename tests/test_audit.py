@@ -13,8 +13,8 @@ from app.audit import AuditEvent
 from app.auth import services as auth_services
 from app.auth.models import LoginThrottle
 from app.extensions import db
-from app.staff import services
-from app.staff.models import Team, User
+from app.people import services
+from app.people.models import Team, User
 from app.timeutil import utcnow
 from tests.conftest import HX, PASSWORD, csrf_from, login, post_form
 
@@ -428,8 +428,9 @@ def test_supervisor_browses_and_filters_the_trail(app, client, login_as, make_us
 def test_the_trail_reads_in_words_and_links_its_objects(app, client, login_as, make_user):
     """Every kind of object is named and can be filtered on; a person links to their page;
     recorded moments show in the center's time, empty values as a dash."""
-    from app.main.routes import OBJECT_LABELS
+    from app.areas import audit_objects
 
+    object_labels = audit_objects(app)
     login_as("supervisor")
     agent = make_user(grade="junior", name="被调级人")
     page = f"/people/{agent.id}"
@@ -441,7 +442,7 @@ def test_the_trail_reads_in_words_and_links_its_objects(app, client, login_as, m
     db.session.commit()
     trail = client.get("/audit").text
     options = trail.split('id="object_type"')[1].split("</select>")[0]
-    assert all(f'value="{kind}"' in options for kind in OBJECT_LABELS)
+    assert all(f'value="{kind}"' in options for kind in object_labels)
     assert '<option value="evaluation">质检评分</option>' in options
     assert f'<a href="/people/{agent.id}">人员 {agent.id}</a>' in trail
     assert '<a href="/leave/7">请假申请 7</a>' in trail
@@ -456,11 +457,11 @@ def test_the_trail_reads_in_words_and_links_its_objects(app, client, login_as, m
 def test_every_table_an_audit_row_can_name_has_a_label(app):
     """A new kind of object gets a name in the trail (and a filter entry); the tables listed
     here are only ever changed as part of another object's audited change."""
-    from app.main.routes import OBJECT_LABELS
+    from app.areas import audit_objects
 
     parts = {"audit_event", "deduction", "grade_change", "leave_step", "sampled_call",
              "sampling_rule_person", "swap_step"}
-    assert set(db.metadata.tables) - parts <= set(OBJECT_LABELS)
+    assert set(db.metadata.tables) - parts <= set(audit_objects(app))
 
 
 @pytest.mark.parametrize("role", ["agent", "lead", "qa"])
@@ -472,12 +473,14 @@ def test_only_supervisors_see_the_trail(client, login_as, role, headers):
     assert "auth.sign_in" not in response.text
 
 
-def test_every_audited_action_has_a_name_in_the_list():
+def test_every_audited_action_has_a_name_in_the_list(app):
     """The audit list names each action in words; a new action without a name fails here."""
     import re
     from pathlib import Path
 
-    from app.main.routes import ACTION_LABELS
+    from app.areas import audit_actions
+
+    action_labels = audit_actions(app)
 
     root = Path(__file__).resolve().parent.parent / "app"
     found = set()
@@ -487,4 +490,4 @@ def test_every_audited_action_has_a_name_in_the_list():
                 found.update(re.findall(r'"([a-z_]+\.[a-z_]+)"', line))
     found |= {f"swap.{a}" for a in ("agree", "decline", "sign", "approve", "reject")}
     assert found, "no audit.record calls found?"
-    assert found <= set(ACTION_LABELS), sorted(found - set(ACTION_LABELS))
+    assert found <= set(action_labels), sorted(found - set(action_labels))

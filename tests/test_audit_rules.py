@@ -68,7 +68,7 @@ def test_without_an_actor_the_signed_in_person_is_the_actor_and_their_address_is
 
 
 def test_an_object_not_yet_saved_is_flushed_to_get_its_id(app, make_team):
-    from app.staff.models import Team
+    from app.people.models import Team
 
     team = Team(name="五组")
     db.session.add(team)

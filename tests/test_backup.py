@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from app import audit, create_app
 from app import backup as backups
 from app.extensions import db
-from app.staff.models import Role, Status, User
+from app.people.models import Role, Status, User
 from tests.conftest import test_config
 
 FIRST_WRITES = 20  # the backup starts once the writer has committed this many

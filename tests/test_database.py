@@ -8,10 +8,10 @@ import pytest
 from flask import Blueprint
 from sqlalchemy import func, select
 
-from app import access
+from app import access, areas
 from app.database import WriterQueue
 from app.extensions import db
-from app.staff.models import Team
+from app.people.models import Team
 from tests.conftest import HX, PG_URL, csrf_from
 
 
@@ -90,10 +90,9 @@ def writing_app(app):
         db.session.commit()
         return "no"
 
-    app.register_blueprint(bp)
-    access.ACCESS["probe.once"] = access.ACCESS["probe.twice"] = access.PUBLIC
-    yield app
-    del access.ACCESS["probe.once"], access.ACCESS["probe.twice"]
+    areas.register(app, areas.Area("probe", blueprints=(bp,), access={
+        "probe.once": access.PUBLIC, "probe.twice": access.PUBLIC}))
+    return app
 
 
 @pytest.mark.skipif(bool(PG_URL), reason="the SQLite write path: PostgreSQL locks rows instead")

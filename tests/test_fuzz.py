@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from app.access import ACCESS
 from app.extensions import db
-from app.staff.models import GradeChange, Role, Team, User
+from app.people.models import GradeChange, Role, Team, User
 from tests.conftest import HX, PASSWORD, csrf_from, login
+from tests.routes_helper import ACCESS
 
 FUZZ = settings(max_examples=40, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

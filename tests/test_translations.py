@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
-from app.staff.models import User
+from app.people.models import User
 from tests.conftest import login, post_form
 
 ROOT = Path(__file__).resolve().parent.parent

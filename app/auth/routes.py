@@ -1,20 +1,21 @@
-"""Sign-in, sign-out and password change."""
+"""Sign-in, sign-out, password change, and a supervisor lifting a sign-in lock."""
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, request, session, url_for
+from flask import abort, current_app, flash, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
-from app.auth import services
+from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, LoginForm
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.htmx import render, see_other
+from app.people.policy import can_manage_people
+from app.people.routes import load_person
 from app.timeutil import utcnow
-
-bp = Blueprint("auth", __name__)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -101,3 +102,23 @@ def change_password():
         return see_other(url_for("main.home"))
     status = 422 if form.errors else 200
     return render("auth/change_password.html", form=form, status=status)
+
+
+@bp.route("/people/<int:person_id>/unlock", methods=["POST"])
+def unlock_person(person_id: int):
+    """Lift a sign-in lock after too many failures."""
+    person = load_person(person_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    unlocked = services.unlock_account(person)
+    db.session.commit()
+    if unlocked:
+        flash(_("The account of %(name)s is unlocked.", name=person.name), "success")
+    return see_other(url_for("people.show_person", person_id=person.id))
+
+
+def lock_section(viewer, person) -> dict | None:
+    """On a person's page, for a supervisor: the sign-in lock, with the button to lift it."""
+    if not can_manage_people(viewer) or not services.account_locked(person.username):
+        return None
+    return {"person": person}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import string
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -18,27 +17,12 @@ from sqlalchemy import func, select
 from app import audit
 from app.auth.models import LoginThrottle
 from app.extensions import db
-from app.staff.models import User
+from app.people.models import User
+from app.people.passwords import hash_password, hasher
 from app.timeutil import as_utc, utcnow
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
-ONE_TIME_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
-
-
-def hasher() -> PasswordHasher:
-    """argon2id with the configured cost (m=19 MiB, t=2, p=1 in production)."""
-    cfg = current_app.config
-    return PasswordHasher(
-        time_cost=cfg["ARGON2_TIME_COST"],
-        memory_cost=cfg["ARGON2_MEMORY_KIB"],
-        parallelism=cfg["ARGON2_PARALLELISM"],
-    )
-
-
-def hash_password(password: str) -> str:
-    """A fresh argon2id hash."""
-    return hasher().hash(password)
 
 
 @cache
@@ -62,11 +46,6 @@ def password_problem(password: str, *, username: str = "", employee_no: str = ""
     if lowered in {username.lower(), employee_no.lower()}:
         return _("The password must not be your username or employee no.")
     return None
-
-
-def one_time_password() -> str:
-    """A random one-time password the person must change on first sign-in."""
-    return "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(12))
 
 
 @cache

@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.people.models import User
 from app.qa.models import Calibration, Call, Evaluation, EvaluationStatus, ScorecardVersion
-from app.staff.models import User
-from app.staff.services import RuleError, StaleError
+from app.workflow import RuleError, StaleError
 
 
 def fleiss_kappa(table: list[list[int]]) -> float | None:

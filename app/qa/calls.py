@@ -18,9 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app import audit
 from app.extensions import db
+from app.imports import ImportBatch, ImportFileError
+from app.people.importer import read_rows
+from app.people.models import User
 from app.qa.models import Call, Direction
-from app.staff.importer import ImportFileError, read_rows
-from app.staff.models import ImportBatch, User
 from app.timeutil import center_tz
 
 MAX_DURATION_S = 24 * 3600

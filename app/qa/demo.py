@@ -11,9 +11,9 @@ from sqlalchemy import insert, select
 
 from app import audit
 from app.extensions import db
+from app.people.models import Role, User
 from app.qa import evaluations, rules, scorecards
 from app.qa.models import Call, SampledCall, SampleDraw
-from app.staff.models import Role, User
 from app.timeutil import center_today, center_tz, utcnow
 
 DAYS = 30

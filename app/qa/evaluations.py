@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.people.models import Role, User
 from app.qa.models import (
     Call,
     Deduction,
@@ -25,8 +26,7 @@ from app.qa.models import (
     ScorecardVersion,
 )
 from app.qa.scorecards import FULL_SCORE
-from app.staff.models import Role, User
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 FIELDS = ("status", "score", "off_sample_reason", "scorecard_version_id", "published_at",
           "read_at")

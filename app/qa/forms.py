@@ -16,9 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.forms import choices
 from app.i18n import lazy_gettext as _l
 from app.qa.models import Scope
-from app.staff.forms import choices
 
 WEEKDAYS = choices([(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")),
             (5, _l("Sat")), (6, _l("Sun"))])

@@ -8,9 +8,9 @@ from functools import cache
 from sqlalchemy import bindparam, func, select
 
 from app.extensions import db
+from app.people.models import Role, User
 from app.qa.models import Evaluation, EvaluationStatus, SampledCall, SampleDraw, SamplingRule
 from app.qa.rules import recently_published_for_team
-from app.staff.models import Role, User
 from app.timeutil import center_today, utcnow
 
 

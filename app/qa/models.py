@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, utc_default
 from app.extensions import db
-from app.staff.models import Team, User
+from app.people.models import Team, User
 
 
 class Direction(enum.StrEnum):

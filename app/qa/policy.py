@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import Select, false, or_, select
 
 from app.extensions import db
+from app.people.models import Role, Team, User
+from app.people.policy import is_supervisor, leads_team
 from app.qa.models import Calibration, Evaluation, EvaluationStatus, RuleStatus, SamplingRule
-from app.staff.models import Role, Team, User
-from app.staff.policy import is_supervisor, leads_team
 
 
 def _led(viewer) -> Select:

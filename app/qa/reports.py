@@ -17,9 +17,9 @@ from functools import cache
 from sqlalchemy import Select, and_, bindparam, case, func, select
 
 from app.extensions import db
+from app.people.models import Team, User
 from app.qa.models import Deduction, Evaluation, EvaluationStatus, ScorecardItem
 from app.qa.rules import day_bounds
-from app.staff.models import Team, User
 from app.timeutil import center_tz
 
 PERIODS = ("day", "week", "month")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import cache
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
@@ -14,10 +14,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import audit
 from app.database import lock_for_change
 from app.extensions import db
+from app.forms import choices, show_refusal
 from app.htmx import render, see_other, trigger
 from app.i18n import lazy_gettext as _l
+from app.imports import ImportBatch, ImportFileError
 from app.pagination import paginate
+from app.people.models import Role, Status, Team, User
 from app.qa import (
+    bp,
     calibration,
     calls,
     evaluations,
@@ -55,14 +59,9 @@ from app.qa.models import (
     ScorecardItem,
     ScorecardVersion,
 )
-from app.staff.forms import choices, show_refusal
-from app.staff.importer import ImportFileError
-from app.staff.models import ImportBatch, Role, Status, Team, User
-from app.staff.services import RuleError
 from app.timeutil import center_today, utcnow
 from app.web import date_arg, row_id
-
-bp = Blueprint("qa", __name__)
+from app.workflow import RuleError
 
 REFUSALS = {
     sampling.BEFORE_WINDOW: _l("started before the time window"),

@@ -16,6 +16,7 @@ from sqlalchemy import and_, bindparam, or_, select
 
 from app import audit
 from app.extensions import db
+from app.people.models import Role, Status, User
 from app.qa import sampling
 from app.qa.models import (
     Call,
@@ -26,10 +27,9 @@ from app.qa.models import (
     Scope,
     sampling_rule_person,
 )
-from app.staff.models import Role, Status, User
 from app.staff.rules import rule as center_rule
-from app.staff.services import RuleError, StaleError
 from app.timeutil import center_tz
+from app.workflow import RuleError, StaleError
 
 FIELDS = ("name", "scope", "team_id", "weekdays", "first_day", "last_day", "window_start",
           "window_end", "longer_than_s", "at_most_s", "direction", "nth_from", "nth_to",

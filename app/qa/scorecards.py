@@ -7,6 +7,7 @@ from sqlalchemy import exists, select
 
 from app import audit
 from app.extensions import db
+from app.people.models import User
 from app.qa.models import (
     Evaluation,
     Scorecard,
@@ -14,8 +15,7 @@ from app.qa.models import (
     ScorecardItem,
     ScorecardVersion,
 )
-from app.staff.models import User
-from app.staff.services import RuleError
+from app.workflow import RuleError
 
 FULL_SCORE = 100
 

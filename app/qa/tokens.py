@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.people.models import User
 from app.qa.models import ApiToken
-from app.staff.models import User
 
 PREFIX = "cf_"
 

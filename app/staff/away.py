@@ -11,10 +11,11 @@ from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.extensions import db
+from app.people.models import User
 from app.staff.leave import lead_of
-from app.staff.models import AwayRequest, AwayStatus, Shift, User
+from app.staff.models import AwayRequest, AwayStatus, Shift
 from app.staff.rules import rule
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 OPEN = (AwayStatus.REQUESTED, AwayStatus.AWAY)
 

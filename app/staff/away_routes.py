@@ -16,13 +16,13 @@ from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.i18n import lazy_gettext as _l
-from app.staff import away, policy
+from app.people.models import Role, Team
+from app.staff import away, bp, policy
 from app.staff.leave import lead_of
-from app.staff.models import AwayRequest, AwayStatus, Role, Team
-from app.staff.routes import bp
+from app.staff.models import AwayRequest, AwayStatus
 from app.staff.rules import rule
-from app.staff.services import RuleError
 from app.timeutil import utcnow
+from app.workflow import RuleError
 
 POLL = "every 10s"  # how often the live list and the agent's own status redraw themselves
 

@@ -23,15 +23,15 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.database import lock_for_change
 from app.extensions import db
+from app.forms import choices
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
-from app.staff import handovers, pending, policy
-from app.staff.forms import choices
-from app.staff.models import Handover, HandoverItem, HandoverItemKind, Role, Team
-from app.staff.routes import bp
-from app.staff.services import RuleError
+from app.people.models import Role, Team
+from app.staff import bp, handovers, pending, policy
+from app.staff.models import Handover, HandoverItem, HandoverItemKind
 from app.timeutil import center_today, utcnow
+from app.workflow import RuleError
 
 ROWS = 3  # empty item rows a new handover starts with
 MAX_ROWS = 20  # "add another item" stops here

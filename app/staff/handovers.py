@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
-from app.staff.models import Handover, HandoverItem, HandoverItemKind, Role, Team, User
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.people.models import Role, Team, User
+from app.staff.models import Handover, HandoverItem, HandoverItemKind
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 
 def may_write(actor: User, team: Team) -> bool:

@@ -9,19 +9,11 @@ from sqlalchemy import false, select
 
 from app import audit
 from app.extensions import db
-from app.staff.models import (
-    LeaveKind,
-    LeaveRequest,
-    LeaveStatus,
-    LeaveStep,
-    Role,
-    Shift,
-    Team,
-    User,
-)
+from app.people.models import Role, Team, User
+from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus, LeaveStep, Shift
 from app.staff.rules import rule
-from app.staff.services import NotYourTurnError, RuleError, StaleError
 from app.timeutil import center_tz
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 OPEN = (LeaveStatus.PENDING_LEAD, LeaveStatus.PENDING_SUPERVISOR)
 FIELDS = ["kind", "starts_at", "ends_at", "hours", "status"]

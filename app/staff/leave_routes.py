@@ -14,17 +14,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.database import lock_for_change
 from app.extensions import db
+from app.forms import choices
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.i18n import date_filter, datetime_filter
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
-from app.staff import leave, policy
-from app.staff.forms import choices
-from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus, Role, User
-from app.staff.routes import bp
+from app.people.models import Role, User
+from app.staff import bp, leave, policy
+from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus
 from app.staff.rules import rule
-from app.staff.services import RuleError, StaleError
 from app.timeutil import center_tz, utcnow
+from app.workflow import RuleError, StaleError
 
 KIND_LABELS = {
     LeaveKind.PERSONAL: _l("Personal leave"),

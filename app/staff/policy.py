@@ -1,80 +1,11 @@
-"""Who may see and change which person and team. Every check fails closed."""
+"""Who may see and change shifts, leave, swaps, handovers and away requests. Every check fails
+closed."""
 
 from sqlalchemy import Select, false, or_, select
 
-from app.extensions import db
-from app.staff.models import (
-    AwayRequest,
-    Handover,
-    LeaveRequest,
-    Role,
-    ShiftSwap,
-    Status,
-    Team,
-    User,
-)
-
-
-def is_supervisor(user) -> bool:
-    """Supervisors manage people and see everything."""
-    return bool(user and user.is_authenticated and user.role == Role.SUPERVISOR)
-
-
-def leads_team_of(viewer, person: User) -> bool:
-    """A lead sees the members of their own team in full."""
-    return (
-        viewer.role == Role.LEAD
-        and viewer.team_id is not None
-        and person.team_id == viewer.team_id
-    )
-
-
-def can_see_person(viewer, person: User | None) -> bool:
-    """Anyone sees current colleagues; people who left are visible to supervisors only."""
-    if person is None or not viewer.is_authenticated:
-        return False
-    if is_supervisor(viewer) or person.id == viewer.id:
-        return True
-    return person.status != Status.LEFT
-
-
-def can_see_full(viewer, person: User) -> bool:
-    """Phone, grade, dates and status: supervisors, the person, and their lead."""
-    if not can_see_person(viewer, person):
-        return False
-    return is_supervisor(viewer) or person.id == viewer.id or leads_team_of(viewer, person)
-
-
-def can_manage_people(viewer) -> bool:
-    """Create, edit, deactivate, promote, confirm, reset and unlock."""
-    return is_supervisor(viewer)
-
-
-def can_filter_details(viewer) -> bool:
-    """Filtering by role, grade or status reveals details: supervisors and leads only."""
-    return viewer.role in (Role.SUPERVISOR, Role.LEAD)
-
-
-def visible_people(viewer, stmt: Select) -> Select:
-    """Restrict a select of people to those the viewer may see, in SQL."""
-    if is_supervisor(viewer):
-        return stmt
-    return stmt.where(or_(User.status != Status.LEFT, User.id == viewer.id))
-
-
-def detail_scope(viewer, stmt: Select) -> Select:
-    """When a lead filters by details, only their own team's details are searchable."""
-    if is_supervisor(viewer):
-        return stmt
-    return stmt.where(User.team_id == viewer.team_id)
-
-
-def leads_team(viewer, team_id: int | None) -> bool:
-    """Whether the viewer is the lead of this team."""
-    if viewer.role != Role.LEAD or team_id is None:
-        return False
-    team = db.session.get(Team, team_id)
-    return team is not None and team.lead_id == viewer.id
+from app.people.models import Role, Status, Team, User
+from app.people.policy import is_supervisor, leads_team, led_team_ids
+from app.staff.models import AwayRequest, Handover, LeaveRequest, ShiftSwap
 
 
 def can_see_leave(viewer, leave) -> bool:
@@ -94,13 +25,6 @@ def visible_leave(viewer, stmt: Select) -> Select:
         led = select(Team.id).where(Team.lead_id == viewer.id)
         return stmt.where(or_(LeaveRequest.user_id == viewer.id, User.team_id.in_(led)))
     return stmt.where(LeaveRequest.user_id == viewer.id)
-
-
-def led_team_ids(viewer) -> Select:
-    """A select of the ids of the teams the viewer leads (none unless a lead)."""
-    if viewer.role != Role.LEAD:
-        return select(Team.id).where(false())
-    return select(Team.id).where(Team.lead_id == viewer.id)
 
 
 def schedulable_people(viewer, stmt: Select) -> Select:

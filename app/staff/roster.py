@@ -13,11 +13,13 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
-from app.staff import importer, schedule
-from app.staff.importer import ImportFileError
-from app.staff.models import ImportBatch, Role, Shift, Status, Team, User
-from app.staff.services import RuleError
+from app.imports import ImportBatch, ImportFileError
+from app.people import importer
+from app.people.models import Role, Status, Team, User
+from app.staff import schedule
+from app.staff.models import Shift
 from app.timeutil import center_tz
+from app.workflow import RuleError
 
 KIND = "roster"
 MAX_ROWS = importer.MAX_ROWS

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.staff.models import Setting
+from app.settings import Setting
 from app.timeutil import utcnow
 
 

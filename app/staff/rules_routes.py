@@ -9,8 +9,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app.extensions import db
 from app.htmx import render, see_other
-from app.staff import rules
-from app.staff.routes import bp
+from app.staff import bp, rules
 
 
 def rules_form_class() -> type[FlaskForm]:

@@ -13,9 +13,10 @@ from sqlalchemy import and_, bindparam, select
 
 from app import audit
 from app.extensions import db
-from app.staff.models import Role, Shift, ShiftSwap, Status, SwapStatus, Team, User
-from app.staff.services import RuleError
+from app.people.models import Role, Status, Team, User
+from app.staff.models import Shift, ShiftSwap, SwapStatus
 from app.timeutil import FIRST_DAY, LAST_DAY, center_tz
+from app.workflow import RuleError
 
 MAX_PATTERN_DAYS = 92
 SCHEDULED_ROLES = (Role.AGENT, Role.LEAD)  # the people a team's week view shows

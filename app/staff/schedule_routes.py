@@ -26,15 +26,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.extensions import db
+from app.forms import ConfirmForm, choices, show_refusal
 from app.htmx import render, see_other
 from app.i18n import lazy_gettext as _l
-from app.staff import importer, policy, roster, schedule, swaps
-from app.staff.forms import ConfirmForm, choices, show_refusal
-from app.staff.models import ImportBatch, Role, Shift, Status, Team, User
-from app.staff.routes import bp
-from app.staff.services import RuleError
+from app.imports import ImportBatch, ImportFileError
+from app.people import importer
+from app.people.models import Role, Status, Team, User
+from app.staff import bp, policy, roster, schedule, swaps
+from app.staff.models import Shift
 from app.timeutil import center_today, center_tz, utcnow
 from app.web import date_arg, row_id
+from app.workflow import RuleError
 
 MY_WINDOW_DAYS = 14  # "my shifts" shows two weeks at a time
 MY_LIMIT = 60  # no more shifts than this in one window, whatever is in the database
@@ -408,7 +410,7 @@ def import_roster():
         upload = form.file.data
         try:
             rows = roster.parse(upload.filename or "", upload.read())
-        except importer.ImportFileError as error:
+        except ImportFileError as error:
             form.file.errors = [*form.file.errors, str(error)]
         else:
             batch = roster.store(upload.filename or "", rows, current_user)

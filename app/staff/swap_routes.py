@@ -23,13 +23,13 @@ from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
-from app.staff import policy, swaps
-from app.staff.models import Role, Shift, ShiftSwap, Status, SwapStatus, User
-from app.staff.routes import bp
+from app.people.models import Role, Status, User
+from app.staff import bp, policy, swaps
+from app.staff.models import Shift, ShiftSwap, SwapStatus
 from app.staff.rules import rule
-from app.staff.services import RuleError, StaleError
 from app.timeutil import center_tz, utcnow
 from app.web import date_arg
+from app.workflow import RuleError, StaleError
 
 WINDOW_DAYS = 35  # the shifts offered for a swap: from now to five weeks ahead
 MY_CHOICES = 60  # at most this many of my own shifts in the select

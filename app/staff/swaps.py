@@ -10,9 +10,10 @@ from sqlalchemy.orm import aliased
 
 from app import audit
 from app.extensions import db
-from app.staff.models import Role, Shift, ShiftSwap, Status, SwapStatus, SwapStep, Team, User
+from app.people.models import Role, Status, Team, User
+from app.staff.models import Shift, ShiftSwap, SwapStatus, SwapStep
 from app.staff.rules import rule
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 OPEN = (SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS, SwapStatus.PENDING_SUPERVISOR)
 COUNTED = (*OPEN, SwapStatus.APPROVED)

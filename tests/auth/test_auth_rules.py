@@ -12,7 +12,8 @@ from app.audit import AuditEvent
 from app.auth import services
 from app.auth.models import LoginThrottle
 from app.extensions import db
-from app.staff.models import Status
+from app.people import passwords
+from app.people.models import Status
 from tests.conftest import PASSWORD, audit_rows
 
 ONE_SECOND = timedelta(seconds=1)
@@ -54,7 +55,7 @@ def test_a_password_may_not_be_the_username_or_employee_no_in_any_case(app):
 def test_one_time_passwords_are_twelve_unambiguous_characters(app):
     """"Accounts are created by a supervisor with a one-time password": readable aloud, with
     none of 0 O 1 l I that are mistaken for each other."""
-    seen = {services.one_time_password() for _ in range(50)}
+    seen = {passwords.one_time_password() for _ in range(50)}
     assert len(seen) == 50
     for word in seen:
         assert len(word) == 12
@@ -65,7 +66,7 @@ def test_one_time_passwords_are_twelve_unambiguous_characters(app):
 def test_passwords_are_hashed_with_the_configured_argon2id_cost(app):
     """"Passwords hashed with argon2id (m=19 MiB, t=2, p=1)" (tests use a cheaper cost)."""
     app.config.update(ARGON2_MEMORY_KIB=2048, ARGON2_TIME_COST=3, ARGON2_PARALLELISM=2)
-    digest = services.hash_password(PASSWORD)
+    digest = passwords.hash_password(PASSWORD)
     assert digest.startswith("$argon2id$v=19$m=2048,t=3,p=2$")
     assert PasswordHasher().verify(digest, PASSWORD)
 

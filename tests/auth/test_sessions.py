@@ -10,7 +10,8 @@ from app.auth import services
 from app.auth.routes import safe_next
 from app.config import Config
 from app.extensions import db
-from app.staff.models import Role, Status, User
+from app.people import passwords
+from app.people.models import Role, Status, User
 from tests.conftest import PASSWORD, csrf_from, login, post_form, test_config
 
 
@@ -29,7 +30,7 @@ def test_password_is_hashed_with_argon2id_and_production_parameters(tmp_path):
     cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
     with fresh.app_context():
         db.create_all()
-        digest = services.hash_password("a long enough phrase")
+        digest = passwords.hash_password("a long enough phrase")
         user = User(username="argon", employee_no="E-ARGON", name="哈希", phone="",
                     role=Role.AGENT, grade="junior", hire_date=date(2025, 1, 1),
                     status=Status.ACTIVE, password_hash=cheap, must_change_password=False)
@@ -235,7 +236,7 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, make_user):
 
 @pytest.mark.parametrize("change", ["role", "deactivate"])
 def test_role_change_and_deactivation_end_sessions(app, make_user, change):
-    from app.staff import services as staff_services
+    from app.people import services as staff_services
 
     user, first, _second = _signed_in_pair(app, make_user)
     if change == "role":

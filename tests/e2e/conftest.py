@@ -25,7 +25,7 @@ from app.auth.services import address_key
 from app.config import Config
 from app.demo import DEMO_PASSWORD, load_demo
 from app.extensions import db
-from app.staff.models import User
+from app.people.models import User
 from app.timeutil import as_utc, utcnow
 from tests.conftest import test_config
 

@@ -8,7 +8,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.staff.models import LeaveRequest, LeaveStatus, Shift, User
+from app.people.models import User
+from app.staff.models import LeaveRequest, LeaveStatus, Shift
 from app.timeutil import center_today
 
 pytestmark = pytest.mark.browser

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app import access
+from app.areas import access_table
 from app.extensions import db
-from app.staff.models import Role, Team
+from app.people.models import Role, Team
 from tests.conftest import HX, csrf_from
 
 
@@ -17,7 +18,7 @@ def broken_app(app, monkeypatch):
         raise RuntimeError("secret internals: password=hunter2")
 
     app.add_url_rule("/explode", "explode", explode)
-    monkeypatch.setitem(access.ACCESS, "explode", access.PUBLIC)
+    monkeypatch.setitem(access_table(app), "explode", access.PUBLIC)
     return app
 
 

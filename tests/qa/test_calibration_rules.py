@@ -15,11 +15,11 @@ from sqlalchemy import select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role
 from app.qa import calibration, evaluations, scorecards
 from app.qa.calibration import ItemAgreement, Result
 from app.qa.models import Calibration, Call
-from app.staff.models import Role
-from app.staff.services import RuleError, StaleError
+from app.workflow import RuleError, StaleError
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the clock fixture's time
 LATER = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role
 from app.qa import calls, tokens
 from app.qa.models import ApiToken, Call
-from app.staff.models import Role
 from tests.conftest import csrf_from, login
 
 NOW = datetime(2026, 12, 2, 8, tzinfo=UTC)

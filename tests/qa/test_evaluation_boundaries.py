@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from app.extensions import db
+from app.people.models import Role
 from app.qa import evaluations, scorecards
 from app.qa.models import (
     Calibration,
@@ -24,8 +25,7 @@ from app.qa.models import (
     SampleDraw,
     SamplingRule,
 )
-from app.staff.models import Role
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, RuleError, StaleError
 from tests.conftest import audit_rows as audits
 from tests.conftest import row_count as count
 

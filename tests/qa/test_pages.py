@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.people.models import Role
 from app.qa import scorecards
 from app.qa.models import Call, Evaluation, RuleStatus, SampledCall, SamplingRule
-from app.staff.models import Role
 from app.timeutil import center_tz
 from tests.conftest import HX, csrf_from, login, post_form
 

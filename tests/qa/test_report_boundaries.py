@@ -18,9 +18,9 @@ import pytest
 from openpyxl import load_workbook
 
 from app.extensions import db
+from app.people.models import Role
 from app.qa import calibration, evaluations, reports, scorecards
 from app.qa.models import Call, Evaluation
-from app.staff.models import Role
 from tests.conftest import login, post_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role
 from app.qa import calibration, evaluations, reports, scorecards
 from app.qa.models import Calibration, Call, Evaluation
-from app.staff.models import Role
 from app.timeutil import center_tz
 from tests.conftest import csrf_from, login, post_form
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from app.extensions import db
+from app.people.models import Role, Status, User
 from app.qa import rules, sampling
 from app.qa.models import (
     Call,
@@ -22,9 +23,8 @@ from app.qa.models import (
     SamplingRule,
     Scope,
 )
-from app.staff.models import Role, Status, User
 from app.staff.rules import RULES, save_rules
-from app.staff.services import RuleError, StaleError
+from app.workflow import RuleError, StaleError
 from tests.conftest import audit_rows as audits
 from tests.conftest import row_count as count
 

@@ -8,10 +8,10 @@ from sqlalchemy import func, insert, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role
 from app.qa import evaluations, rules, scorecards
 from app.qa.models import Call, Evaluation, RuleStatus, SampledCall, SampleDraw, Scope
-from app.staff.models import Role
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -2,7 +2,7 @@
 say where the stored state and the model part ways."""
 
 from app.extensions import db
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 
 def abandon() -> None:

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role
 from app.staff import away, schedule
-from app.staff.models import AwayRequest, AwayStatus, LeaveRequest, LeaveStatus, Role
+from app.staff.models import AwayRequest, AwayStatus, LeaveRequest, LeaveStatus
 from app.staff.rules import save_rules
-from app.staff.services import NotYourTurnError, RuleError, StaleError
 from app.timeutil import center_today
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 OFF_SHIFT = "只有在班时才能申请离席。"
 ALREADY_OPEN = "您已有一个未结束的离席申请。"

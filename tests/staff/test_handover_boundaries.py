@@ -16,9 +16,10 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role
 from app.staff import handovers
-from app.staff.models import Handover, HandoverItem, Role
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.staff.models import Handover, HandoverItem
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 DAY = date(2026, 11, 20)
 KIND_MESSAGE = "请为每一项选择类别。"

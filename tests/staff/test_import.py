@@ -6,8 +6,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.staff import importer
-from app.staff.models import ImportBatch, User
+from app.imports import ImportBatch
+from app.people import importer
+from app.people.models import User
 from tests.conftest import csrf_from, post_form
 
 HEADER = "工号,姓名,用户名,电话,角色,班组,职级,入职日期,试用期至\r\n"

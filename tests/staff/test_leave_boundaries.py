@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role
 from app.staff import leave, schedule
-from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus, LeaveStep, Role, Shift
+from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus, LeaveStep, Shift
 from app.staff.rules import save_rules
-from app.staff.services import NotYourTurnError, RuleError, StaleError
 from app.timeutil import center_tz
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 TZ_DAY = date(2026, 11, 20)  # a Friday; the clock fixture stands at 10:00 on it in Shanghai
 THURSDAY = 6  # 2026-11-26, counted in days from TZ_DAY

@@ -10,8 +10,8 @@ from app.extensions import db
 from app.staff import leave, schedule
 from app.staff.models import LeaveStatus, Shift
 from app.staff.rules import save_rules
-from app.staff.services import NotYourTurnError, RuleError, StaleError
 from app.timeutil import center_tz
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 TZ_DAY = date(2026, 11, 20)  # the clock fixture stands at 10:00 on this day in Shanghai
 

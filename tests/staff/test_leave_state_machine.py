@@ -37,10 +37,11 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from app.extensions import db
+from app.people.models import Role, Team, User
 from app.staff import leave
-from app.staff.models import LeaveRequest, LeaveStatus, LeaveStep, Role, Shift, Team, User
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.staff.models import LeaveRequest, LeaveStatus, LeaveStep, Shift
 from app.timeutil import center_tz
+from app.workflow import NotYourTurnError, RuleError, StaleError
 from tests.staff.model_check import call_as_modelled, differences
 
 OPEN = (LeaveStatus.PENDING_LEAD, LeaveStatus.PENDING_SUPERVISOR)

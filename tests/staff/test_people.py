@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
-from app.staff import services
-from app.staff.models import GradeChange, Team, User
+from app.people import services
+from app.people.models import GradeChange, Team, User
+from app.workflow import RuleError
 from tests.conftest import HX, PASSWORD, csrf_from, login, post_form
 
 
@@ -173,7 +174,7 @@ def test_confirm_employment_early(client, login_as, make_user, clock):
     assert agent.probation_until is None
     assert agent.confirmed_early_on == date(2026, 11, 20)
     assert not agent.on_probation(date(2026, 11, 20))
-    with pytest.raises(services.RuleError):
+    with pytest.raises(RuleError):
         services.confirm_employment(agent, date(2026, 11, 20))
 
 

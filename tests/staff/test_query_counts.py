@@ -15,18 +15,8 @@ import pytest
 from sqlalchemy import bindparam, event, func, insert, select, update
 
 from app.extensions import db
-from app.staff.models import (
-    Grade,
-    LeaveRequest,
-    LeaveStatus,
-    Role,
-    Shift,
-    ShiftSwap,
-    Status,
-    SwapStatus,
-    Team,
-    User,
-)
+from app.people.models import Grade, Role, Status, Team, User
+from app.staff.models import LeaveRequest, LeaveStatus, Shift, ShiftSwap, SwapStatus
 from tests.conftest import login
 
 SMALL, LARGE = 30, 3_000

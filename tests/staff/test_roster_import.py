@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
-from app.staff import importer, roster, schedule
-from app.staff.models import ImportBatch, Role, Shift, Status
+from app.imports import ImportBatch
+from app.people import importer
+from app.people.models import Role, Status
+from app.staff import roster, schedule
+from app.staff.models import Shift
 from tests.conftest import csrf_from, login, post_form
 
 HEADER = "工号,日期,开始,结束,班次\r\n"

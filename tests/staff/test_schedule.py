@@ -10,10 +10,11 @@ from sqlalchemy import event, func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role, Status, Team, User
 from app.staff import schedule
-from app.staff.models import LeaveRequest, LeaveStatus, Role, Shift, Status, Team, User
-from app.staff.services import RuleError
+from app.staff.models import LeaveRequest, LeaveStatus, Shift
 from app.timeutil import center_tz
+from app.workflow import RuleError
 from tests.conftest import HX_BOOSTED, post_form
 
 TODAY = date(2026, 11, 20)  # the clock fixture: Friday 20 Nov 2026, 10:00 in Shanghai

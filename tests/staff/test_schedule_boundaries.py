@@ -17,18 +17,11 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role, Status
 from app.staff import schedule
-from app.staff.models import (
-    LeaveRequest,
-    LeaveStatus,
-    Role,
-    Shift,
-    ShiftSwap,
-    Status,
-    SwapStatus,
-)
-from app.staff.services import RuleError
+from app.staff.models import LeaveRequest, LeaveStatus, Shift, ShiftSwap, SwapStatus
 from app.timeutil import center_tz
+from app.workflow import RuleError
 
 TODAY = date(2026, 11, 20)  # Friday
 MONDAY = date(2026, 11, 16)

@@ -19,19 +19,12 @@ from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.people.models import Role, Status
 from app.staff import schedule, swaps
-from app.staff.models import (
-    LeaveRequest,
-    Role,
-    Shift,
-    ShiftSwap,
-    Status,
-    SwapStatus,
-    SwapStep,
-)
+from app.staff.models import LeaveRequest, Shift, ShiftSwap, SwapStatus, SwapStep
 from app.staff.rules import save_rules
-from app.staff.services import NotYourTurnError, RuleError, StaleError
 from app.timeutil import center_tz
+from app.workflow import NotYourTurnError, RuleError, StaleError
 from tests.conftest import login
 
 TZ_DAY = date(2026, 11, 20)  # a Friday; the clock fixture stands at 10:00 on it in Shanghai

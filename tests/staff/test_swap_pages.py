@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.people.models import User
 from app.staff import policy, schedule, swaps
-from app.staff.models import LeaveRequest, Shift, ShiftSwap, SwapStatus, User
+from app.staff.models import LeaveRequest, Shift, ShiftSwap, SwapStatus
 from tests.conftest import HX, HX_BOOSTED, csrf_from, login, post_form
 
 TZ_DAY = date(2026, 11, 20)  # the clock fixture stands at 10:00 on this day in Shanghai

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.staff import schedule, swaps
 from app.staff.models import Shift, SwapStatus
-from app.staff.services import NotYourTurnError, RuleError, StaleError
 from app.timeutil import center_tz
+from app.workflow import NotYourTurnError, RuleError, StaleError
 
 TZ_DAY = date(2026, 11, 20)
 

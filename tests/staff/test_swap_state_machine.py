@@ -41,10 +41,11 @@ from hypothesis.stateful import (
 from sqlalchemy import select
 
 from app.extensions import db
+from app.people.models import Role, Team, User
 from app.staff import swaps
-from app.staff.models import Role, Shift, ShiftSwap, SwapStatus, SwapStep, Team, User
-from app.staff.services import NotYourTurnError, RuleError, StaleError
+from app.staff.models import Shift, ShiftSwap, SwapStatus, SwapStep
 from app.timeutil import center_tz
+from app.workflow import NotYourTurnError, RuleError, StaleError
 from tests.staff.model_check import call_as_modelled, differences
 
 OPEN = (SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS, SwapStatus.PENDING_SUPERVISOR)

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
-from app.staff.models import Grade, ImportBatch, Role, Status, Team, User
-from app.staff.services import PersonData, RuleError, create_person
+from app.imports import ImportBatch, ImportFileError
+from app.people.models import Grade, Role, Status, Team, User
+from app.people.services import PersonData, create_person
+from app.workflow import RuleError
 
 MAX_ROWS = 5000
 COLUMNS = ("employee_no", "name", "username", "phone", "role", "team", "grade", "hire_date",
@@ -43,10 +45,6 @@ GRADE_ALIASES = {
     Grade.SENIOR: {"senior", "高级"},
 }
 TEMPLATE_HEADER = ["工号", "姓名", "用户名", "电话", "角色", "班组", "职级", "入职日期", "试用期至"]
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read."""
 
 
 @dataclass

@@ -13,32 +13,16 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app import audit
-from app.auth.services import hash_password, one_time_password
 from app.extensions import db
-from app.staff.models import GradeChange, Role, Status, Team, User
+from app.people.models import GradeChange, Role, Status, Team, User
+from app.people.passwords import hash_password, one_time_password
 from app.timeutil import center_today
+from app.workflow import RuleError
 
 PERSON_FIELDS = [
     "username", "employee_no", "name", "phone", "role", "team_id", "grade",
     "hire_date", "probation_until", "status",
 ]
-
-
-class RuleError(ValueError):
-    """A center rule refused the change; `field` names the form field to blame."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-class NotYourTurnError(Exception):
-    """The actor may not take this step of a workflow (the view answers 403 or 404)."""
-
-
-class StaleError(Exception):
-    """The object is no longer in the state the actor saw (the view answers 409)."""
 
 
 @dataclass

@@ -2,8 +2,7 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DateField, HiddenField, SelectField, StringField
-from wtforms.fields.choices import SelectChoice
+from wtforms import DateField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -13,8 +12,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.forms import choices, int_or_none
 from app.i18n import lazy_gettext as _l
-from app.staff.models import Grade, Role, Status
+from app.people.models import Grade, Role, Status
+from app.workflow import VersionedForm
 
 ROLE_LABELS = {
     Role.AGENT: _l("Agent"),
@@ -32,34 +33,6 @@ STATUS_LABELS = {
     Status.RETRAINING: _l("Retraining"),
     Status.LEFT: _l("Left"),
 }
-
-
-def show_refusal(form, error) -> None:
-    """Put a service's refusal (a RuleError) beside the field it names, or above the form."""
-    target = getattr(form, error.field, None)
-    if target is None or not hasattr(target, "errors"):
-        form.form_errors.append(error.message)
-        return
-    target.errors = [*target.errors, error.message]
-
-
-def choices(pairs) -> list[SelectChoice]:
-    """Select options from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
-
-
-def _int_or_none(value):
-    return int(value) if value not in (None, "", "None") else None
-
-
-class VersionedForm(FlaskForm):
-    """Carries the version the form was drawn from, to refuse stale saves."""
-
-    version = HiddenField()
-
-    def stale(self, obj) -> bool:
-        """True when the record changed since this form was drawn."""
-        return str(obj.version) != (self.version.data or "")
 
 
 class PersonForm(VersionedForm):
@@ -87,7 +60,7 @@ class PersonForm(VersionedForm):
     role = SelectField(
         _l("Role"), choices=choices(ROLE_LABELS.items()), validators=[DataRequired()]
     )
-    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=True)
+    team_id = SelectField(_l("Team"), coerce=int_or_none, validate_choice=True)
     grade = SelectField(
         _l("Grade"), choices=choices([("", _l("— none —")), *GRADE_LABELS.items()]),
         description=_l("Required for agents."),
@@ -122,11 +95,7 @@ class TeamForm(VersionedForm):
     """A team's name and lead."""
 
     name = StringField(_l("Team name"), validators=[DataRequired(), Length(max=64)])
-    lead_id = SelectField(_l("Team lead"), coerce=_int_or_none)
-
-
-class ConfirmForm(FlaskForm):
-    """An empty form: only the CSRF token, for one-click actions."""
+    lead_id = SelectField(_l("Team lead"), coerce=int_or_none)
 
 
 class ImportForm(FlaskForm):

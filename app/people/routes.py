@@ -1,32 +1,31 @@
 """People and teams: directory, profiles and the supervisor's management of them."""
 
-from flask import Blueprint, Response, abort, flash, request, url_for
+from flask import Response, abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.auth.services import account_locked, unlock_account
+from app import areas
 from app.extensions import db
+from app.forms import ConfirmForm, choices
 from app.htmx import render, see_other
+from app.imports import ImportBatch, ImportFileError
 from app.pagination import paginate
-from app.staff import importer, policy, services
-from app.staff.forms import (
+from app.people import bp, importer, policy, services
+from app.people.forms import (
     GRADE_LABELS,
     ROLE_LABELS,
     STATUS_LABELS,
-    ConfirmForm,
     GradeForm,
     ImportForm,
     PersonForm,
     TeamForm,
-    choices,
 )
-from app.staff.models import GradeChange, ImportBatch, Role, Status, Team, User
+from app.people.models import GradeChange, Role, Status, Team, User
 from app.timeutil import center_today, utcnow
 from app.web import row_id
-
-bp = Blueprint("staff", __name__)
+from app.workflow import RuleError
 
 FILTERS = {"role": ROLE_LABELS, "grade": GRADE_LABELS, "status": STATUS_LABELS}
 
@@ -72,7 +71,7 @@ def list_people():
     teams = db.session.scalars(select(Team).order_by(Team.name)).all()
     args = {k: v for k, v in {"q": q, "team": team_id or "", **chosen}.items() if v}
     return render(
-        "staff/list_people.html", block="results", page=page, teams=teams, q=q,
+        "people/list_people.html", block="results", page=page, teams=teams, q=q,
         team_id=team_id, chosen=chosen, args=args, filters=FILTERS,
         can_filter=policy.can_filter_details(current_user),
     )
@@ -92,8 +91,8 @@ def show_person(person_id: int):
         ).all()
     manage = policy.can_manage_people(current_user)
     return render(
-        "staff/show_person.html", person=person, full=full, history=history,
-        manage=manage, locked=manage and account_locked(person.username),
+        "people/show_person.html", person=person, full=full, history=history,
+        manage=manage, sections=areas.render_panels(areas.person_sections(), current_user, person),
         today=center_today(), action_form=ConfirmForm(),
     )
 
@@ -119,7 +118,7 @@ def _person_data(form: PersonForm) -> services.PersonData:
     )
 
 
-def _rule_error(form, error: services.RuleError) -> None:
+def _rule_error(form, error: RuleError) -> None:
     getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
 
 
@@ -133,13 +132,13 @@ def new_person():
     if form.validate_on_submit():
         try:
             person, password = services.create_person(_person_data(form))
-        except services.RuleError as error:
+        except RuleError as error:
             _rule_error(form, error)
         else:
             db.session.commit()
-            return render("staff/one_time_password.html", person=person, password=password,
+            return render("people/one_time_password.html", person=person, password=password,
                           created=True)
-    return render("staff/person_form.html", block="form", form=form, person=None,
+    return render("people/person_form.html", block="form", form=form, person=None,
                   status=422 if form.errors else 200)
 
 
@@ -155,13 +154,13 @@ def edit_person(person_id: int):
             abort(409)
         try:
             services.update_person(person, _person_data(form))
-        except services.RuleError as error:
+        except RuleError as error:
             _rule_error(form, error)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
-            return see_other(url_for("staff.show_person", person_id=person.id))
-    return render("staff/person_form.html", block="form", form=form, person=person,
+            return see_other(url_for("people.show_person", person_id=person.id))
+    return render("people/person_form.html", block="form", form=form, person=person,
                   status=422 if form.errors else 200)
 
 
@@ -173,7 +172,7 @@ def _one_click(person_id: int, action) -> tuple[User, object]:
         abort(400)
     try:
         result = action(person)
-    except services.RuleError as error:
+    except RuleError as error:
         flash(error.message, "error")
         return person, None
     db.session.commit()
@@ -185,11 +184,11 @@ def deactivate_person(person_id: int):
     """Mark a person as left; they can no longer sign in."""
     if person_id == current_user.id:
         flash(_("You cannot deactivate yourself."), "error")
-        return see_other(url_for("staff.show_person", person_id=person_id))
+        return see_other(url_for("people.show_person", person_id=person_id))
     person, done = _one_click(person_id, services.deactivate_person)
     if done:
         flash(_("%(name)s has been marked as left and signed out.", name=person.name), "success")
-    return see_other(url_for("staff.show_person", person_id=person.id))
+    return see_other(url_for("people.show_person", person_id=person.id))
 
 
 @bp.route("/people/<int:person_id>/confirm", methods=["POST"])
@@ -200,23 +199,14 @@ def confirm_person(person_id: int):
     )
     if done:
         flash(_("%(name)s's employment is confirmed.", name=person.name), "success")
-    return see_other(url_for("staff.show_person", person_id=person.id))
-
-
-@bp.route("/people/<int:person_id>/unlock", methods=["POST"])
-def unlock_person(person_id: int):
-    """Lift a sign-in lock after too many failures."""
-    person, done = _one_click(person_id, unlock_account)
-    if done:
-        flash(_("The account of %(name)s is unlocked.", name=person.name), "success")
-    return see_other(url_for("staff.show_person", person_id=person.id))
+    return see_other(url_for("people.show_person", person_id=person.id))
 
 
 @bp.route("/people/<int:person_id>/reset-password", methods=["POST"])
 def reset_password(person_id: int):
     """Give a person a new one-time password, shown once."""
     person, password = _one_click(person_id, services.reset_password)
-    return render("staff/one_time_password.html", person=person, password=password,
+    return render("people/one_time_password.html", person=person, password=password,
                   created=False)
 
 
@@ -233,13 +223,13 @@ def promote_person(person_id: int):
         try:
             services.promote(person, form.to_grade.data, form.effective_on.data,
                              (form.note.data or "").strip())
-        except services.RuleError as error:
+        except RuleError as error:
             _rule_error(form, error)
         else:
             db.session.commit()
             flash(_("The grade has been changed."), "success")
-            return see_other(url_for("staff.show_person", person_id=person.id))
-    return render("staff/promote_person.html", block="form", form=form, person=person,
+            return see_other(url_for("people.show_person", person_id=person.id))
+    return render("people/promote_person.html", block="form", form=form, person=person,
                   status=422 if form.errors else 200)
 
 
@@ -253,7 +243,7 @@ def list_teams():
     teams = db.session.scalars(
         select(Team).options(joinedload(Team.lead)).order_by(Team.name)
     ).all()
-    return render("staff/list_teams.html", teams=teams, counts=counts,
+    return render("people/list_teams.html", teams=teams, counts=counts,
                   manage=policy.can_manage_people(current_user))
 
 
@@ -281,13 +271,13 @@ def new_team(team_id: int | None):
             abort(409)
         try:
             services.save_team(team, form.name.data.strip(), form.lead_id.data)
-        except services.RuleError as error:
+        except RuleError as error:
             _rule_error(form, error)
         else:
             db.session.commit()
             flash(_("Team saved."), "success")
-            return see_other(url_for("staff.list_teams"))
-    return render("staff/team_form.html", block="form", form=form, team=team,
+            return see_other(url_for("people.list_teams"))
+    return render("people/team_form.html", block="form", form=form, team=team,
                   status=422 if form.errors else 200)
 
 
@@ -299,13 +289,13 @@ def import_people():
         upload = form.file.data
         try:
             rows = importer.parse(upload.filename or "", upload.read())
-        except importer.ImportFileError as error:
+        except ImportFileError as error:
             form.file.errors = [*form.file.errors, str(error)]
         else:
             batch = importer.store(upload.filename or "", rows, current_user)
             db.session.commit()
-            return see_other(url_for("staff.preview_import", batch_id=batch.id))
-    return render("staff/import_people.html", block="form", form=form,
+            return see_other(url_for("people.preview_import", batch_id=batch.id))
+    return render("people/import_people.html", block="form", form=form,
                   columns=importer.TEMPLATE_HEADER, status=422 if form.errors else 200)
 
 
@@ -322,7 +312,7 @@ def preview_import(batch_id: int):
     """Every row with its problems; the import button only when there are none."""
     batch = load_batch(batch_id)
     checks = importer.check_rows(importer.rows_of(batch))
-    return render("staff/preview_import.html", batch=batch, checks=checks,
+    return render("people/preview_import.html", batch=batch, checks=checks,
                   bad=sum(1 for c in checks if c.problems), form=ConfirmForm())
 
 
@@ -337,13 +327,13 @@ def apply_import(batch_id: int):
         abort(409)
     try:
         created = importer.apply(batch, utcnow())
-    except services.RuleError:
+    except RuleError:
         db.session.rollback()
         checks = importer.check_rows(importer.rows_of(batch))
-        return render("staff/preview_import.html", batch=batch, checks=checks,
+        return render("people/preview_import.html", batch=batch, checks=checks,
                       bad=sum(1 for c in checks if c.problems), form=form, status=422)
     db.session.commit()
-    return render("staff/import_done.html", batch=batch, created=created)
+    return render("people/import_done.html", batch=batch, created=created)
 
 
 @bp.route("/people/import/template.csv")
