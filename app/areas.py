@@ -92,6 +92,10 @@ class Area:
     # of object it records, with the page that shows one: (label, endpoint, argument).
     audit_actions: Mapping[str, Any] = field(default_factory=dict)
     audit_objects: Mapping[str, tuple[Any, str | None, str | None]] = field(default_factory=dict)
+    # The settings this area owns (app.settings.Spec); the settings page groups them by area.
+    settings: tuple[Any, ...] = ()
+    # Called with the demo's people once they exist (app/demo.py): the area's demo data.
+    demo: Callable[..., None] | None = None
     # Names every template may use, such as the area's policy module (`staff_policy`).
     template_globals: Mapping[str, Any] = field(default_factory=dict)
     # Called once with the app: flask commands, hooks, settings.
@@ -109,6 +113,10 @@ def register(app: Flask, area: Area) -> None:
             raise ValueError(f"areas {other.name!r} and {area.name!r} both declare {clash}")
     for blueprint in area.blueprints:
         app.register_blueprint(blueprint)
+    keys = {spec.key for other in registered.values() for spec in other.settings}
+    clash = keys & {spec.key for spec in area.settings}
+    if clash:
+        raise ValueError(f"area {area.name!r} declares settings already declared: {clash}")
     registered[area.name] = area
     app.jinja_env.globals.update(area.template_globals)
     app.extensions.setdefault(ACCESS_EXTENSION, {}).update(area.access)

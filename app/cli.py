@@ -43,7 +43,7 @@ def init_app(app: Flask) -> None:
         """Create a supervisor account and print its one-time password."""
         from app.people.services import PersonData, create_person
         from app.timeutil import center_today
-        from app.workflow import RuleError
+        from app.workflow import Refusal
 
         data = PersonData(
             username=username.lower(), employee_no=employee_no, name=name, phone="",
@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
         )
         try:
             _user, password = create_person(data)
-        except RuleError as error:
+        except Refusal as error:
             raise click.ClickException(error.message) from error
         db.session.commit()
         click.echo(f"One-time password for {username}: {password}")

@@ -10,7 +10,7 @@ from app.people.passwords import hash_password
 from app.qa.demo import load_quality_demo
 from app.staff import handovers, leave, schedule, swaps
 from app.timeutil import center_today, center_tz, utcnow
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 DEMO_PASSWORD = "callfloor-demo"  # noqa: S105 — documented demo password, demo command only
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾"
@@ -208,7 +208,7 @@ def _swappable(requester: User, counterpart: User, since):
             when = utcnow() - timedelta(hours=8)  # in the past; both shifts are days ahead
             try:
                 swaps.check_swap(requester, mine, theirs, when)
-            except RuleError:
+            except Refusal:
                 continue
             return mine, theirs, when
     return None

@@ -5,7 +5,7 @@ from wtforms.fields.choices import SelectChoice
 
 
 def show_refusal(form, error) -> None:
-    """Put a service's refusal (a RuleError) beside the field it names, or above the form."""
+    """Put a service's refusal (a Refusal) beside the field it names, or above the form."""
     target = getattr(form, error.field, None)
     if target is None or not hasattr(target, "errors"):
         form.form_errors.append(error.message)

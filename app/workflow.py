@@ -22,8 +22,9 @@ from app.i18n import lazy_gettext as _l
 PENDING_CHANGED = "pending-changed"
 
 
-class RuleError(ValueError):
-    """A center rule refused the change; `field` names the form field to blame."""
+class Refusal(ValueError):  # noqa: N818 (a refusal is what the person is told, not a fault)
+    """A center rule refused the change; `field` names the form field to blame, `message` says
+    why in the reader's language."""
 
     def __init__(self, field: str, message: str):
         super().__init__(message)

@@ -51,7 +51,7 @@ _TABLE: dict[str, set[str] | frozenset[str]] = {
     "people.preview_import": {"supervisor"},
     "people.apply_import": {"supervisor"},
     "people.import_template": {"supervisor"},
-    "staff.edit_rules": {"supervisor"},
+    "main.edit_settings": {"supervisor"},
     "qa.list_tokens": {"supervisor"},
     "qa.revoke_token": {"supervisor"},
     "main.list_audit": {"supervisor"},

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("main", __name__)
 
-from app.main import routes  # noqa: E402, F401  (the views register on bp)
+from app.main import routes, settings_routes  # noqa: E402, F401  (the views register on bp)

@@ -15,13 +15,21 @@ AREA = Area(
         "main.home": SIGNED_IN,
         "main.pending_count": SIGNED_IN,
         "main.list_audit": SUPERVISOR,
+        "main.edit_settings": SUPERVISOR,
     },
     before_password_change=frozenset({"static", "main.health", "main.set_language"}),
-    nav=(NavLink("main.list_audit", _l("Audit trail"), 210, more=True),),
+    nav=(
+        NavLink("main.edit_settings", _l("Settings"), 200, more=True),
+        NavLink("main.list_audit", _l("Audit trail"), 210, more=True),
+    ),
     audit_actions={
         "demo.load": _l("Demo loaded"),
+        "setting.change": _l("Setting changed"),
+        # Before settings had their own name they were recorded as "rule.change".
+        "rule.change": _l("Setting changed"),
     },
     audit_objects={
         "import_batch": (_l("Import"), None, None),
+        "setting": (_l("Setting"), None, None),
     },
 )

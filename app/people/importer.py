@@ -16,7 +16,7 @@ from app.extensions import db
 from app.imports import ImportBatch, ImportFileError
 from app.people.models import Grade, Role, Status, Team, User
 from app.people.services import PersonData, create_person
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 MAX_ROWS = 5000
 COLUMNS = ("employee_no", "name", "username", "phone", "role", "team", "grade", "hire_date",
@@ -230,12 +230,12 @@ def rows_of(batch: ImportBatch) -> list[dict[str, str]]:
 
 
 def apply(batch: ImportBatch, now: datetime) -> list[tuple[User, str]]:
-    """Create every person of the batch in this transaction, or raise RuleError and save none."""
+    """Create every person of the batch in this transaction, or raise Refusal and save none."""
     if batch.applied_at is not None:
-        raise RuleError("file", _("This file has already been imported."))
+        raise Refusal("file", _("This file has already been imported."))
     checks = check_rows(rows_of(batch))
     if any(c.problems for c in checks):
-        raise RuleError("file", _("Some rows have problems; nothing was imported."))
+        raise Refusal("file", _("Some rows have problems; nothing was imported."))
     created = []
     for check in checks:
         created.append(create_person(check.person))

@@ -25,7 +25,7 @@ from app.people.forms import (
 from app.people.models import GradeChange, Role, Status, Team, User
 from app.timeutil import center_today, utcnow
 from app.web import row_id
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 FILTERS = {"role": ROLE_LABELS, "grade": GRADE_LABELS, "status": STATUS_LABELS}
 
@@ -118,7 +118,7 @@ def _person_data(form: PersonForm) -> services.PersonData:
     )
 
 
-def _rule_error(form, error: RuleError) -> None:
+def _rule_error(form, error: Refusal) -> None:
     getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
 
 
@@ -132,7 +132,7 @@ def new_person():
     if form.validate_on_submit():
         try:
             person, password = services.create_person(_person_data(form))
-        except RuleError as error:
+        except Refusal as error:
             _rule_error(form, error)
         else:
             db.session.commit()
@@ -154,7 +154,7 @@ def edit_person(person_id: int):
             abort(409)
         try:
             services.update_person(person, _person_data(form))
-        except RuleError as error:
+        except Refusal as error:
             _rule_error(form, error)
         else:
             db.session.commit()
@@ -172,7 +172,7 @@ def _one_click(person_id: int, action) -> tuple[User, object]:
         abort(400)
     try:
         result = action(person)
-    except RuleError as error:
+    except Refusal as error:
         flash(error.message, "error")
         return person, None
     db.session.commit()
@@ -223,7 +223,7 @@ def promote_person(person_id: int):
         try:
             services.promote(person, form.to_grade.data, form.effective_on.data,
                              (form.note.data or "").strip())
-        except RuleError as error:
+        except Refusal as error:
             _rule_error(form, error)
         else:
             db.session.commit()
@@ -271,7 +271,7 @@ def new_team(team_id: int | None):
             abort(409)
         try:
             services.save_team(team, form.name.data.strip(), form.lead_id.data)
-        except RuleError as error:
+        except Refusal as error:
             _rule_error(form, error)
         else:
             db.session.commit()
@@ -327,7 +327,7 @@ def apply_import(batch_id: int):
         abort(409)
     try:
         created = importer.apply(batch, utcnow())
-    except RuleError:
+    except Refusal:
         db.session.rollback()
         checks = importer.check_rows(importer.rows_of(batch))
         return render("people/preview_import.html", batch=batch, checks=checks,

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.people.models import GradeChange, Role, Status, Team, User
 from app.people.passwords import hash_password, one_time_password
 from app.timeutil import center_today
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 PERSON_FIELDS = [
     "username", "employee_no", "name", "phone", "role", "team_id", "grade",
@@ -46,27 +46,27 @@ class PersonData:
 
 
 def check_person(data: PersonData, existing: User | None = None) -> None:
-    """The rules every person record obeys; raises RuleError on the first broken one."""
+    """The rules every person record obeys; raises Refusal on the first broken one."""
     taken = select(User.id).where(func.lower(User.username) == data.username.lower())
     if existing is not None:
         taken = taken.where(User.id != existing.id)
     if db.session.scalar(taken) is not None:
-        raise RuleError("username", _("This username is already taken."))
+        raise Refusal("username", _("This username is already taken."))
     taken = select(User.id).where(User.employee_no == data.employee_no)
     if existing is not None:
         taken = taken.where(User.id != existing.id)
     if db.session.scalar(taken) is not None:
-        raise RuleError("employee_no", _("This employee no. is already in use."))
+        raise Refusal("employee_no", _("This employee no. is already in use."))
     if data.role == Role.AGENT and not data.grade:
-        raise RuleError("grade", _("Agents need a grade."))
+        raise Refusal("grade", _("Agents need a grade."))
     if data.probation_until is not None and data.probation_until < data.hire_date:
-        raise RuleError("probation_until", _("Probation cannot end before the hire date."))
+        raise Refusal("probation_until", _("Probation cannot end before the hire date."))
     if data.team_id is not None and db.session.get(Team, data.team_id) is None:
-        raise RuleError("team_id", _("Choose a team from the list."))
+        raise Refusal("team_id", _("Choose a team from the list."))
     if existing is not None and existing.role == Role.LEAD and data.role != Role.LEAD:
         led = db.session.scalar(select(Team).where(Team.lead_id == existing.id))
         if led is not None:
-            raise RuleError(
+            raise Refusal(
                 "role", _("%(name)s leads team %(team)s; name another lead first.",
                           name=existing.name, team=led.name)
             )
@@ -112,7 +112,7 @@ def update_person(user: User, data: PersonData) -> None:
 def deactivate_person(user: User) -> None:
     """Mark a person as left: they can no longer sign in and every session ends."""
     if user.status == Status.LEFT:
-        raise RuleError("status", _("This person has already left."))
+        raise Refusal("status", _("This person has already left."))
     before = {"status": user.status}
     user.status = Status.LEFT
     user.end_sessions()
@@ -128,9 +128,9 @@ def _release_team(user: User) -> None:
 def promote(user: User, to_grade: str, effective_on: date, note: str) -> GradeChange:
     """Change an agent's grade; the history keeps every step."""
     if user.role != Role.AGENT:
-        raise RuleError("to_grade", _("Only agents have grades."))
+        raise Refusal("to_grade", _("Only agents have grades."))
     if to_grade == user.grade:
-        raise RuleError("to_grade", _("This is already the current grade."))
+        raise Refusal("to_grade", _("This is already the current grade."))
     change = GradeChange(
         user=user, from_grade=user.grade, to_grade=to_grade, effective_on=effective_on,
         note=note, changed_by_id=_actor_id(),
@@ -146,7 +146,7 @@ def promote(user: User, to_grade: str, effective_on: date, note: str) -> GradeCh
 def confirm_employment(user: User, today: date) -> None:
     """提前转正: end probation early, keeping the date it happened."""
     if not user.on_probation(today):
-        raise RuleError("probation_until", _("This person is not on probation."))
+        raise Refusal("probation_until", _("This person is not on probation."))
     before = {"probation_until": user.probation_until}
     user.probation_until = None
     user.confirmed_early_on = today
@@ -170,16 +170,16 @@ def save_team(team: Team | None, name: str, lead_id: int | None) -> Team:
     if team is not None:
         clash = clash.where(Team.id != team.id)
     if db.session.scalar(clash) is not None:
-        raise RuleError("name", _("A team with this name exists."))
+        raise Refusal("name", _("A team with this name exists."))
     lead = db.session.get(User, lead_id) if lead_id else None
     if lead_id and (lead is None or lead.role != Role.LEAD or lead.status == Status.LEFT):
-        raise RuleError("lead_id", _("Choose a current team lead."))
+        raise Refusal("lead_id", _("Choose a current team lead."))
     if lead is not None:
         other = db.session.scalar(
             select(Team).where(Team.lead_id == lead.id, Team.id != (team.id if team else -1))
         )
         if other is not None:
-            raise RuleError("lead_id", _("%(name)s already leads %(team)s.",
+            raise Refusal("lead_id", _("%(name)s already leads %(team)s.",
                                          name=lead.name, team=other.name))
     before = {"name": team.name, "lead_id": team.lead_id} if team else None
     if team is None:

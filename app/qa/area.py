@@ -12,6 +12,7 @@ from app.access import (
 from app.areas import Area, NavLink, Panel
 from app.i18n import lazy_gettext as _l
 from app.qa import api, bp, home, policy
+from app.settings import Kind, Spec
 
 
 def _quality_card(user) -> dict | None:
@@ -110,4 +111,9 @@ AREA = Area(
         "report": (_l("QA report"), None, None),
     },
     template_globals={"qa_policy": policy},
+    settings=(
+        Spec("rule_notice_days", Kind.WHOLE, 1,
+             _l("A sampling rule must be published this many days before its first day"),
+             _l("days"), 1, 30),
+    ),
 )

@@ -14,7 +14,7 @@ from app import audit
 from app.extensions import db
 from app.people.models import User
 from app.qa.models import Calibration, Call, Evaluation, EvaluationStatus, ScorecardVersion
-from app.workflow import RuleError, StaleError
+from app.workflow import Refusal, StaleError
 
 
 def fleiss_kappa(table: list[list[int]]) -> float | None:
@@ -55,7 +55,7 @@ def close(round_: Calibration, actor: User, now: datetime) -> None:
         Evaluation.calibration_id == round_.id,
         Evaluation.status == EvaluationStatus.PUBLISHED).limit(1))
     if submitted is None:
-        raise RuleError("close", _("No reviewer has submitted a score yet."))
+        raise Refusal("close", _("No reviewer has submitted a score yet."))
     round_.closed_at = now
     audit.record("calibration.close", round_, actor=actor, after={"closed_at": now})
 

@@ -26,7 +26,7 @@ from app.qa.models import (
     ScorecardVersion,
 )
 from app.qa.scorecards import FULL_SCORE
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 FIELDS = ("status", "score", "off_sample_reason", "scorecard_version_id", "published_at",
           "read_at")
@@ -66,7 +66,7 @@ def start(call: Call, reviewer: User, version: ScorecardVersion, reason: str,
     pick = None if calibration_id else sample_pick(call)
     reason = reason.strip()
     if pick is None and calibration_id is None and not reason:
-        raise RuleError("reason", _("This call was not taken by a published sampling rule: "
+        raise Refusal("reason", _("This call was not taken by a published sampling rule: "
                                     "say why you score it."))
     evaluation = Evaluation(call_id=call.id, agent_id=call.agent_id, reviewer_id=reviewer.id,
                             scorecard_version_id=version.id,
@@ -91,9 +91,9 @@ def save(evaluation: Evaluation, reviewer: User, marks: list[Mark], seen_version
     items = {item.id: item for item in evaluation.scorecard_version.items}
     for mark in marks:
         if mark.item_id not in items:
-            raise RuleError("items", _("That deduction item is not on this scorecard."))
+            raise Refusal("items", _("That deduction item is not on this scorecard."))
         if mark.moment_s is not None and not 0 <= mark.moment_s <= evaluation.call.duration_s:
-            raise RuleError("items", _("The moment must fall within the call (0 to %(n)d s).",
+            raise Refusal("items", _("The moment must fall within the call (0 to %(n)d s).",
                                        n=evaluation.call.duration_s))
     before = audit.snapshot(evaluation, FIELDS)
     evaluation.deductions.clear()

@@ -61,7 +61,7 @@ from app.qa.models import (
 )
 from app.timeutil import center_today, utcnow
 from app.web import date_arg, row_id
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 REFUSALS = {
     sampling.BEFORE_WINDOW: _l("started before the time window"),
@@ -300,7 +300,7 @@ def new_rule():
     if form.validate_on_submit() and not _all_problems(form):
         try:
             rule = rules.save_draft(None, _rule_data(form), current_user)
-        except RuleError as error:
+        except Refusal as error:
             show_refusal(form, error)
         else:
             rule.follows_id = previous.id if previous is not None else None
@@ -327,7 +327,7 @@ def edit_rule(rule_id: int):
     if form.validate_on_submit() and not _all_problems(form):
         try:
             rules.save_draft(rule, _rule_data(form), current_user, _version(form))
-        except RuleError as error:
+        except Refusal as error:
             show_refusal(form, error)
         else:
             db.session.commit()
@@ -362,7 +362,7 @@ def publish_rule(rule_id: int):
         abort(400)
     try:
         rules.publish(rule, current_user, utcnow(), _version(form))
-    except RuleError as error:
+    except Refusal as error:
         db.session.rollback()
         return _rule_page(load_rule(rule_id), form, error.message, 422)
     db.session.commit()
@@ -469,7 +469,7 @@ def start_evaluation(call_id: int):
     try:
         evaluation = evaluations.start(call, current_user, version, form.reason.data or "",
                                        utcnow())
-    except RuleError as error:
+    except Refusal as error:
         form.reason.errors = [error.message]
         db.session.rollback()
         return _call_page(load_call(call_id), form, 422)
@@ -558,7 +558,7 @@ def save_evaluation(evaluation_id: int):
     marks = _marks()
     try:
         evaluations.save(evaluation, current_user, marks, _version(form), publish, utcnow())
-    except RuleError as error:
+    except Refusal as error:
         db.session.rollback()
         return _evaluation_page(load_evaluation(evaluation_id), error.message, 422, marks)
     db.session.commit()
@@ -631,7 +631,7 @@ def list_scorecards():
         if form.validate_on_submit():
             try:
                 card = scorecards.create(form.name.data, current_user)
-            except RuleError as error:
+            except Refusal as error:
                 show_refusal(form, error)
             else:
                 db.session.commit()
@@ -658,7 +658,7 @@ def show_scorecard(scorecard_id: int):
 def _scorecard_change(card: Scorecard, action) -> object:
     try:
         action()
-    except RuleError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
@@ -843,7 +843,7 @@ def close_calibration(calibration_id: int):
         abort(400)
     try:
         calibration.close(round_, current_user, utcnow())
-    except RuleError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
     else:

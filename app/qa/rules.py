@@ -27,9 +27,9 @@ from app.qa.models import (
     Scope,
     sampling_rule_person,
 )
-from app.staff.rules import rule as center_rule
+from app.settings import value as setting
 from app.timeutil import center_tz
-from app.workflow import RuleError, StaleError
+from app.workflow import Refusal, StaleError
 
 FIELDS = ("name", "scope", "team_id", "weekdays", "first_day", "last_day", "window_start",
           "window_end", "longer_than_s", "at_most_s", "direction", "nth_from", "nth_to",
@@ -56,24 +56,24 @@ class RuleData:
     nth_to: int
 
 
-def problems(data: RuleData) -> list[RuleError]:
+def problems(data: RuleData) -> list[Refusal]:
     """Everything that contradicts itself in a rule, each problem naming its field."""
     found = []
     if data.scope == Scope.TEAM and not data.team_id:
-        found.append(RuleError("team_id", _("Choose the team the rule covers.")))
+        found.append(Refusal("team_id", _("Choose the team the rule covers.")))
     if data.scope == Scope.PEOPLE and not data.people_ids:
-        found.append(RuleError("people", _("Choose at least one person.")))
+        found.append(Refusal("people", _("Choose at least one person.")))
     if not data.weekdays:
-        found.append(RuleError("weekdays", _("Choose at least one weekday.")))
+        found.append(Refusal("weekdays", _("Choose at least one weekday.")))
     if data.last_day is not None and data.last_day < data.first_day:
-        found.append(RuleError("last_day", _("The last day cannot come before the first day.")))
+        found.append(Refusal("last_day", _("The last day cannot come before the first day.")))
     if data.window_start and data.window_end and data.window_end <= data.window_start:
-        found.append(RuleError("window_end", _("The window must end after it starts.")))
+        found.append(Refusal("window_end", _("The window must end after it starts.")))
     if data.at_most_s is not None and data.at_most_s <= data.longer_than_s:
-        found.append(RuleError("at_most_s",
+        found.append(Refusal("at_most_s",
                                _("The longest duration must be more than the shortest.")))
     if data.nth_to < data.nth_from:
-        found.append(RuleError("nth_to",
+        found.append(Refusal("nth_to",
                                _("The last call to take cannot come before the first.")))
     return found
 
@@ -107,7 +107,7 @@ def save_draft(rule: SamplingRule | None, data: RuleData, actor: User,
         before = None
     else:
         if rule.status != RuleStatus.DRAFT:
-            raise RuleError("name", _("A published rule cannot be changed; write a new rule "
+            raise Refusal("name", _("A published rule cannot be changed; write a new rule "
                                       "to follow it."))
         if seen_version is not None and seen_version != rule.version:
             raise StaleError
@@ -122,7 +122,7 @@ def save_draft(rule: SamplingRule | None, data: RuleData, actor: User,
 def earliest_first_day(now: datetime) -> date:
     """The first day a rule published now may take calls on: a rule is published at least a
     day (by default) before its first day, so a rule published today starts tomorrow."""
-    return now.astimezone(center_tz()).date() + timedelta(days=center_rule("rule_notice_days"))
+    return now.astimezone(center_tz()).date() + timedelta(days=setting("rule_notice_days"))
 
 
 def publish(rule: SamplingRule, actor: User, now: datetime, seen_version: int) -> None:
@@ -131,9 +131,9 @@ def publish(rule: SamplingRule, actor: User, now: datetime, seen_version: int) -
         raise StaleError
     earliest = earliest_first_day(now)
     if rule.first_day < earliest:
-        raise RuleError("first_day", _(
+        raise Refusal("first_day", _(
             "A sampling rule must be published at least %(n)d day(s) before its first day: "
-            "the earliest first day now is %(day)s.", n=center_rule("rule_notice_days"),
+            "the earliest first day now is %(day)s.", n=setting("rule_notice_days"),
             day=earliest.isoformat()))
     before = audit.snapshot(rule, FIELDS)
     rule.status = RuleStatus.PUBLISHED
@@ -258,7 +258,7 @@ def draw(rule: SamplingRule, day: date, now: datetime) -> SampleDraw:
     if existing is not None:
         return existing
     if rule.status != RuleStatus.PUBLISHED:
-        raise RuleError("rule", _("Only a published rule draws a sample."))
+        raise Refusal("rule", _("Only a published rule draws a sample."))
     found = draw_picks(rule, day)
     made = SampleDraw(rule_id=rule.id, day=day, drawn_at=now)
     db.session.add(made)

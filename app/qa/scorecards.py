@@ -15,7 +15,7 @@ from app.qa.models import (
     ScorecardItem,
     ScorecardVersion,
 )
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 FULL_SCORE = 100
 
@@ -37,9 +37,9 @@ def create(name: str, actor: User) -> Scorecard:
     """A new, empty scorecard with its first version."""
     name = name.strip()
     if not name:
-        raise RuleError("name", _("Give the scorecard a name."))
+        raise Refusal("name", _("Give the scorecard a name."))
     if db.session.scalar(select(Scorecard.id).where(Scorecard.name == name)) is not None:
-        raise RuleError("name", _("A scorecard with this name already exists."))
+        raise Refusal("name", _("A scorecard with this name already exists."))
     card = Scorecard(name=name)
     card.versions.append(ScorecardVersion(number=1, created_by_id=actor.id))
     db.session.add(card)
@@ -72,15 +72,15 @@ def editable(scorecard: Scorecard, actor: User) -> ScorecardVersion:
 
 def _check_item(name: str, points: int) -> None:
     if not name.strip():
-        raise RuleError("name", _("Name the deduction item."))
+        raise Refusal("name", _("Name the deduction item."))
     if not 1 <= points <= FULL_SCORE:
-        raise RuleError("points", _("Points must be from 1 to 100."))
+        raise Refusal("points", _("Points must be from 1 to 100."))
 
 
 def add_category(scorecard: Scorecard, name: str, actor: User) -> ScorecardCategory:
     """A new heading at the end of the newest version."""
     if not name.strip():
-        raise RuleError("name", _("Name the category."))
+        raise Refusal("name", _("Name the category."))
     version = editable(scorecard, actor)
     category = ScorecardCategory(name=name.strip(), position=len(version.categories))
     version.categories.append(category)

@@ -9,7 +9,6 @@ from app.staff import (  # noqa: E402, F401
     away_routes,
     handover_routes,
     leave_routes,
-    rules_routes,
     schedule_routes,
     swap_routes,
 )

@@ -5,6 +5,7 @@ from app.access import AGENTS, LEADS, ON_THE_FLOOR, SIGNED_IN, SUPERVISOR
 from app.areas import Area, NavLink, Panel
 from app.i18n import lazy_gettext as _l
 from app.people.models import Role
+from app.settings import Kind, Spec
 from app.staff import bp, leave_routes, pending, policy, schedule, swap_routes
 from app.timeutil import center_today
 
@@ -30,7 +31,6 @@ AREA = Area(
     name="staff",
     blueprints=(bp,),
     access={
-        "staff.edit_rules": SUPERVISOR,
         # schedules
         "staff.my_shifts": SIGNED_IN,
         "staff.week_view": LEADS,
@@ -73,7 +73,6 @@ AREA = Area(
         NavLink("staff.list_swaps", _l("Swaps"), 40),
         NavLink("staff.away_board", _l("Away"), 50),
         NavLink("staff.list_handovers", _l("Handovers"), 60),
-        NavLink("staff.edit_rules", _l("Rules"), 200, more=True),
     ),
     home_cards=(
         Panel("staff/_card_waiting.html", _waiting_card, 10),
@@ -81,7 +80,6 @@ AREA = Area(
     ),
     waiting=pending.WAITING,
     audit_actions={
-        "rule.change": _l("Center rule changed"),
         "shift.create": _l("Shift added"),
         "shift.delete": _l("Shift deleted"),
         "shift.import": _l("Roster imported"),
@@ -107,7 +105,6 @@ AREA = Area(
         "away.back": _l("Back at the seat"),
     },
     audit_objects={
-        "setting": (_l("Center rule"), None, None),
         "shift": (_l("Shift"), None, None),
         "leave_request": (_l("Leave request"), "staff.show_leave", "leave_id"),
         "shift_swap": (_l("Shift swap"), "staff.show_swap", "swap_id"),
@@ -116,4 +113,17 @@ AREA = Area(
         "away_request": (_l("Away request"), None, None),
     },
     template_globals={"staff_policy": policy},
+    settings=(
+        Spec("leave_notice_days", Kind.WHOLE, 1, _l("Leave must be asked this many days ahead"),
+             _l("days"), 0, 30),
+        Spec("sick_notice_minutes", Kind.WHOLE, 60,
+             _l("Sick leave may be asked until this long before the shift"), _l("minutes"),
+             0, 1440),
+        Spec("swap_notice_days", Kind.WHOLE, 1,
+             _l("A shift swap must be asked this many days ahead"), _l("days"), 0, 30),
+        Spec("swaps_per_month", Kind.WHOLE, 3, _l("Shift swaps per person per calendar month"),
+             _l("swaps"), 1, 31),
+        Spec("away_minutes", Kind.WHOLE, 5, _l("Longest time away from the seat"),
+             _l("minutes"), 1, 60),
+    ),
 )

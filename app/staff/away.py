@@ -12,10 +12,10 @@ from sqlalchemy.orm import joinedload
 from app import audit
 from app.extensions import db
 from app.people.models import User
+from app.settings import value as setting
 from app.staff.leave import lead_of
 from app.staff.models import AwayRequest, AwayStatus, Shift
-from app.staff.rules import rule
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 OPEN = (AwayStatus.REQUESTED, AwayStatus.AWAY)
 
@@ -30,11 +30,11 @@ def current_shift(user: User, now: datetime) -> Shift | None:
 def ask(user: User, now: datetime) -> AwayRequest:
     """Ask the lead to step away; only on shift and one request at a time."""
     if current_shift(user, now) is None:
-        raise RuleError("away", _("You can ask to step away only while you are on shift."))
+        raise Refusal("away", _("You can ask to step away only while you are on shift."))
     open_one = db.session.scalar(select(AwayRequest.id).where(
         AwayRequest.user_id == user.id, AwayRequest.status.in_(OPEN)))
     if open_one is not None:
-        raise RuleError("away", _("You already have an open away request."))
+        raise Refusal("away", _("You already have an open away request."))
     away = AwayRequest(user_id=user.id, team_id=user.team_id, status=AwayStatus.REQUESTED,
                        requested_at=now)
     db.session.add(away)
@@ -94,7 +94,7 @@ def live(team_id: int | None, now: datetime) -> list[AwayRow]:
         joinedload(AwayRequest.user)).order_by(AwayRequest.requested_at)
     if team_id is not None:
         stmt = stmt.where(AwayRequest.team_id == team_id)
-    limit = rule("away_minutes")
+    limit = setting("away_minutes")
     rows = []
     for away in db.session.scalars(stmt):
         since = away.left_at or away.requested_at

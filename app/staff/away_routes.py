@@ -17,12 +17,12 @@ from app.extensions import db
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.i18n import lazy_gettext as _l
 from app.people.models import Role, Team
+from app.settings import value as setting
 from app.staff import away, bp, policy
 from app.staff.leave import lead_of
 from app.staff.models import AwayRequest, AwayStatus
-from app.staff.rules import rule
 from app.timeutil import utcnow
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 POLL = "every 10s"  # how often the live list and the agent's own status redraw themselves
 
@@ -81,7 +81,7 @@ def load_away(away_id: int) -> AwayRequest:
 def board_context(error: str = "") -> dict:
     """What the page shows: an agent their own request, a lead or supervisor the live list."""
     now = utcnow()
-    context = {"limit": rule("away_minutes"), "statuses": STATUS_LABELS, "elapsed": elapsed,
+    context = {"limit": setting("away_minutes"), "statuses": STATUS_LABELS, "elapsed": elapsed,
                "stopwatch": stopwatch,
                "error": error, "poll": POLL, "ask_form": AskForm(),
                "decision": AwayDecisionForm(), "back_form": BackForm(), "rows": [],
@@ -149,7 +149,7 @@ def ask_away():
         abort(400)
     try:
         away.ask(current_user, utcnow())
-    except RuleError as error:
+    except Refusal as error:
         return render("staff/away_board.html", block="mine", status=422,
                       **board_context(error=error.message))
     db.session.commit()

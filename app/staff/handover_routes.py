@@ -31,7 +31,7 @@ from app.people.models import Role, Team
 from app.staff import bp, handovers, pending, policy
 from app.staff.models import Handover, HandoverItem, HandoverItemKind
 from app.timeutil import center_today, utcnow
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 ROWS = 3  # empty item rows a new handover starts with
 MAX_ROWS = 20  # "add another item" stops here
@@ -231,7 +231,7 @@ def new_handover():
                 handover = handovers.write(
                     team, current_user, form.day.data, (form.shift_label.data or "").strip(),
                     (form.notes.data or "").strip(), form.filled_items(), utcnow())
-            except RuleError as error:
+            except Refusal as error:
                 form.form_errors.append(error.message)
             else:
                 db.session.commit()
@@ -280,7 +280,7 @@ def ack_handover_item(handover_id: int, item_id: int):
     try:
         handovers.acknowledge(item, handover, current_user, form.decision.data == "more",
                               form.note.data or "", _version(form))
-    except RuleError as error:
+    except Refusal as error:
         context = _show_context(handover, item_errors={item.id: error.message})
         if wants_fragment():
             return render("staff/_handover_answer.html", item=item, status=422, **context)
@@ -300,7 +300,7 @@ def sign_handover(handover_id: int):
         abort(400)
     try:
         handovers.sign(handover, current_user, _version(form), utcnow())
-    except RuleError as error:
+    except Refusal as error:
         return render("staff/show_handover.html", status=422,
                       **_show_context(handover, sign_error=error.message))
     db.session.commit()

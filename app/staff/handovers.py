@@ -11,7 +11,7 @@ from app import audit
 from app.extensions import db
 from app.people.models import Role, Team, User
 from app.staff.models import Handover, HandoverItem, HandoverItemKind
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 
 def may_write(actor: User, team: Team) -> bool:
@@ -40,9 +40,9 @@ def write(team: Team, actor: User, day: date, shift_label: str, notes: str,
         raise NotYourTurnError
     for kind, details, _contact in items:
         if kind not in set(HandoverItemKind):
-            raise RuleError("items", _("Choose what each item is about."))
+            raise Refusal("items", _("Choose what each item is about."))
         if not details.strip():
-            raise RuleError("items", _("Every item needs its details."))
+            raise Refusal("items", _("Every item needs its details."))
     handover = Handover(team_id=team.id, day=day, shift_label=shift_label, notes=notes,
                         written_by_id=actor.id, written_at=now)
     db.session.add(handover)
@@ -76,7 +76,7 @@ def acknowledge(item: HandoverItem, handover: Handover, actor: User, needs_more:
     if not may_receive(actor, handover):
         raise NotYourTurnError
     if needs_more and not note.strip():
-        raise RuleError("note", _("Say what more you need to know."))
+        raise Refusal("note", _("Say what more you need to know."))
     item.ack_status = "needs_more" if needs_more else "acknowledged"
     item.ack_note = note.strip()
     audit.record("handover.item_ack", item, actor=actor, after={
@@ -93,7 +93,7 @@ def sign(handover: Handover, actor: User, seen_version: int, now: datetime) -> N
     waiting = [i for i in items_to_receive(handover)
                if i.ack_status != "acknowledged" and i.closed_at is None]
     if waiting:
-        raise RuleError("sign", _("Acknowledge every item before signing (%(n)d left).",
+        raise Refusal("sign", _("Acknowledge every item before signing (%(n)d left).",
                                   n=len(waiting)))
     handover.signed_by_id = actor.id
     handover.signed_at = now

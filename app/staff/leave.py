@@ -10,10 +10,10 @@ from sqlalchemy import false, select
 from app import audit
 from app.extensions import db
 from app.people.models import Role, Team, User
+from app.settings import value as setting
 from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus, LeaveStep, Shift
-from app.staff.rules import rule
 from app.timeutil import center_tz
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 OPEN = (LeaveStatus.PENDING_LEAD, LeaveStatus.PENDING_SUPERVISOR)
 FIELDS = ["kind", "starts_at", "ends_at", "hours", "status"]
@@ -50,37 +50,37 @@ def check_request(user: User, kind: str, starts: datetime, ends: datetime,
                   now: datetime) -> list[Shift]:
     """Every rule a new request must meet; returns the shifts it removes."""
     if kind not in set(LeaveKind):
-        raise RuleError("kind", _("Choose a kind of leave."))
+        raise Refusal("kind", _("Choose a kind of leave."))
     if ends <= starts:
-        raise RuleError("ends_at", _("The end must come after the start."))
+        raise Refusal("ends_at", _("The end must come after the start."))
     if ends - starts > timedelta(days=62):
-        raise RuleError("ends_at", _("One request covers at most 62 days."))
+        raise Refusal("ends_at", _("One request covers at most 62 days."))
     local_start_day = starts.astimezone(center_tz()).date()
     if kind == LeaveKind.PERSONAL and user.on_probation(local_start_day):
-        raise RuleError("kind", _("No personal leave during probation (until %(date)s).",
+        raise Refusal("kind", _("No personal leave during probation (until %(date)s).",
                                   date=user.probation_until.isoformat()))
     shifts = shifts_removed(user.id, starts, ends)
     if not shifts:
-        raise RuleError("starts_at", _("You have no shift in this period, so there is nothing "
+        raise Refusal("starts_at", _("You have no shift in this period, so there is nothing "
                                        "to take leave from."))
     if kind == LeaveKind.SICK:
-        minutes = rule("sick_notice_minutes")
+        minutes = setting("sick_notice_minutes")
         first = max(shifts[0].starts_at, starts)
         if now > first - timedelta(minutes=minutes):
-            raise RuleError("starts_at", _(
+            raise Refusal("starts_at", _(
                 "Sick leave must be asked at least %(n)d minutes before the shift starts.",
                 n=minutes))
     else:
-        days = rule("leave_notice_days")
+        days = setting("leave_notice_days")
         if now > starts - timedelta(days=days):
-            raise RuleError("starts_at", _(
+            raise Refusal("starts_at", _(
                 "Leave must be asked at least %(n)d day(s) before it starts.", n=days))
     clash = db.session.scalar(select(LeaveRequest.id).where(
         LeaveRequest.user_id == user.id,
         LeaveRequest.status.in_([*OPEN, LeaveStatus.APPROVED]),
         LeaveRequest.starts_at < ends, LeaveRequest.ends_at > starts))
     if clash is not None:
-        raise RuleError("starts_at", _("You already have leave asked or approved in this period."))
+        raise Refusal("starts_at", _("You already have leave asked or approved in this period."))
     return shifts
 
 
@@ -124,7 +124,7 @@ def decide(leave: LeaveRequest, actor: User, approve: bool, reason: str, seen_ve
     if not can_decide(actor, leave):
         raise NotYourTurnError
     if not approve and not reason.strip():
-        raise RuleError("reason", _("Say why the request is rejected."))
+        raise Refusal("reason", _("Say why the request is rejected."))
     before = audit.snapshot(leave, FIELDS)
     stage = leave.status
     if not approve:

@@ -20,11 +20,11 @@ from app.i18n import date_filter, datetime_filter
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.people.models import Role, User
+from app.settings import value as setting
 from app.staff import bp, leave, policy
 from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus
-from app.staff.rules import rule
 from app.timeutil import center_tz, utcnow
-from app.workflow import RuleError, StaleError
+from app.workflow import Refusal, StaleError
 
 KIND_LABELS = {
     LeaveKind.PERSONAL: _l("Personal leave"),
@@ -152,7 +152,7 @@ def new_leave():
     form = LeaveForm()
     if request.method == "GET":
         # The first whole day the notice rule allows (asked now, at least N days ahead).
-        notice = timedelta(days=rule("leave_notice_days"))
+        notice = timedelta(days=setting("leave_notice_days"))
         form.first_day.data = (utcnow().astimezone(center_tz()) + notice).date() + timedelta(
             days=1)
     if form.validate_on_submit():
@@ -160,7 +160,7 @@ def new_leave():
         try:
             item = leave.ask(current_user, form.kind.data, starts, ends,
                              (form.reason.data or "").strip(), utcnow())
-        except RuleError as error:
+        except Refusal as error:
             field = {"starts_at": "first_day", "ends_at": "last_day"}.get(error.field,
                                                                           error.field)
             if (error.field == "ends_at" and form.end_time.data
@@ -173,7 +173,8 @@ def new_leave():
             return trigger(see_other(url_for("staff.show_leave", leave_id=item.id)),
                            "pending-changed")
     return render("staff/leave_form.html", block="form", form=form,
-                  notice_days=rule("leave_notice_days"), sick_minutes=rule("sick_notice_minutes"),
+                  notice_days=setting("leave_notice_days"),
+                  sick_minutes=setting("sick_notice_minutes"),
                   status=422 if form.errors else 200)
 
 
@@ -213,7 +214,7 @@ def decide_leave(leave_id: int):
                           notice=_("Someone else changed this request first: this is where it "
                                    "stands now."))
         return trigger(response, "pending-changed")
-    except RuleError as error:
+    except Refusal as error:
         form.reason.errors = [error.message]
         return render("staff/_leave_row.html", item=item, kinds=KIND_LABELS,
                       statuses=STATUS_LABELS, decision=form, status=422,

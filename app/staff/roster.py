@@ -19,7 +19,7 @@ from app.people.models import Role, Status, Team, User
 from app.staff import schedule
 from app.staff.models import Shift
 from app.timeutil import center_tz
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 KIND = "roster"
 MAX_ROWS = importer.MAX_ROWS
@@ -144,7 +144,7 @@ def check_rows(rows: list[dict[str, str]], actor: User) -> list[RosterRow]:
         else:
             try:
                 schedule.check_day(check.day)
-            except RuleError as error:
+            except Refusal as error:
                 problems.append(error.message)
                 check.day = None
         check.start = parse_time(values.get("start", ""))
@@ -156,7 +156,7 @@ def check_rows(rows: list[dict[str, str]], actor: User) -> list[RosterRow]:
         if check.start is not None and check.end is not None:
             try:
                 schedule.check_times(check.start, check.end, check.label)
-            except RuleError as error:
+            except Refusal as error:
                 problems.append(error.message)
         elif len(check.label) > schedule.LABEL_LENGTH:
             problems.append(_("The shift name is longer than %(n)d characters.",
@@ -204,14 +204,14 @@ def store(filename: str, rows: list[dict[str, str]], owner: User) -> ImportBatch
 
 
 def apply(batch: ImportBatch, actor: User, now: datetime) -> list[Shift]:
-    """Create every shift of the batch in this transaction, or raise RuleError and save none."""
+    """Create every shift of the batch in this transaction, or raise Refusal and save none."""
     if batch.applied_at is not None:
-        raise RuleError("file", _("This file has already been imported."))
+        raise Refusal("file", _("This file has already been imported."))
     checks = check_rows(importer.rows_of(batch), actor)
     if not checks:
-        raise RuleError("file", _("The file has no shifts below the first row."))
+        raise Refusal("file", _("The file has no shifts below the first row."))
     if any(c.problems for c in checks):
-        raise RuleError("file", _("Some rows have problems; nothing was imported."))
+        raise Refusal("file", _("Some rows have problems; nothing was imported."))
     shifts = []
     for check in checks:
         starts, ends = schedule.span(check.day, check.start, check.end)

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.people.models import Role, Status, Team, User
 from app.staff.models import Shift, ShiftSwap, SwapStatus
 from app.timeutil import FIRST_DAY, LAST_DAY, center_tz
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 MAX_PATTERN_DAYS = 92
 SCHEDULED_ROLES = (Role.AGENT, Role.LEAD)  # the people a team's week view shows
@@ -36,19 +36,19 @@ def span(day: date, start: time, end: time) -> tuple[datetime, datetime]:
 def check_day(day: date, field: str = "day") -> None:
     """A shift's day lies within the years a schedule can sensibly cover."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise RuleError(field, _("Choose a day between %(first)s and %(last)s.",
+        raise Refusal(field, _("Choose a day between %(first)s and %(last)s.",
                                  first=FIRST_DAY.isoformat(), last=LAST_DAY.isoformat()))
 
 
 def check_times(start: time, end: time, label: str = "") -> None:
     """The rules every shift's times and name obey, wherever the shift comes from."""
     if start == end:
-        raise RuleError("end", _("The end must differ from the start."))
+        raise Refusal("end", _("The end must differ from the start."))
     starts, ends = span(date(2000, 1, 3), start, end)
     if ends - starts > MAX_SHIFT:
-        raise RuleError("end", _("A shift lasts at most 16 hours."))
+        raise Refusal("end", _("A shift lasts at most 16 hours."))
     if len(label) > LABEL_LENGTH:
-        raise RuleError("label", _("The shift name is longer than %(n)d characters.",
+        raise Refusal("label", _("The shift name is longer than %(n)d characters.",
                                    n=LABEL_LENGTH))
 
 
@@ -64,12 +64,12 @@ def overlapping(user_id: int, starts: datetime, ends: datetime, exclude: int | N
 def add_shift(user: User, day: date, start: time, end: time, label: str, actor) -> Shift:
     """Schedule one shift; refuse an overlap with another of the person's shifts."""
     if user.status == Status.LEFT:
-        raise RuleError("user_id", _("%(name)s has left the center.", name=user.name))
+        raise Refusal("user_id", _("%(name)s has left the center.", name=user.name))
     check_day(day)
     check_times(start, end, label)
     starts, ends = span(day, start, end)
     if overlapping(user.id, starts, ends):
-        raise RuleError("start", _("%(name)s already has a shift at that time.", name=user.name))
+        raise Refusal("start", _("%(name)s already has a shift at that time.", name=user.name))
     shift = Shift(user_id=user.id, day=day, starts_at=starts, ends_at=ends, label=label,
                   created_by_id=actor.id if actor else None)
     db.session.add(shift)
@@ -92,9 +92,9 @@ def plan_pattern(members: list[User], first: date, last: date, weekdays: set[int
     check_day(first, "first_day")
     check_day(last, "last_day")
     if last < first:
-        raise RuleError("last_day", _("The last day comes before the first."))
+        raise Refusal("last_day", _("The last day comes before the first."))
     if (last - first).days + 1 > MAX_PATTERN_DAYS:
-        raise RuleError("last_day", _("A pattern covers at most %(n)d days.", n=MAX_PATTERN_DAYS))
+        raise Refusal("last_day", _("A pattern covers at most %(n)d days.", n=MAX_PATTERN_DAYS))
     check_times(start, end)
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     days = [d for d in days if d.weekday() in weekdays]
@@ -122,13 +122,13 @@ def apply_pattern(team: Team, members: list[User], first: date, last: date, week
     check_times(start, end, label)
     plan = plan_pattern(members, first, last, weekdays, start, end)
     if not members:
-        raise RuleError("team_id", _("This team has no one to schedule."))
+        raise Refusal("team_id", _("This team has no one to schedule."))
     if not plan.shifts and not plan.conflicts:
-        raise RuleError("weekdays", _("None of the chosen weekdays falls between the first and "
+        raise Refusal("weekdays", _("None of the chosen weekdays falls between the first and "
                                       "the last day."))
     if plan.conflicts:
         person, day = plan.conflicts[0]
-        raise RuleError("first_day", _(
+        raise Refusal("first_day", _(
             "%(count)d shifts clash with existing ones, for example %(name)s on %(day)s.",
             count=len(plan.conflicts), name=person.name, day=day.isoformat()))
     rows = []
@@ -146,13 +146,13 @@ def apply_pattern(team: Team, members: list[User], first: date, last: date, week
 def delete_shift(shift: Shift, actor) -> None:
     """Remove a shift that no approved leave or open swap depends on."""
     if shift.leave_id is not None:
-        raise RuleError("shift", _("This shift is covered by an approved leave."))
+        raise Refusal("shift", _("This shift is covered by an approved leave."))
     open_swap = db.session.scalar(select(ShiftSwap.id).where(
         (ShiftSwap.requester_shift_id == shift.id) | (ShiftSwap.counterpart_shift_id == shift.id),
         ShiftSwap.status.in_([SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS,
                               SwapStatus.PENDING_SUPERVISOR])))
     if open_swap is not None:
-        raise RuleError("shift", _("A shift swap for this shift is still open."))
+        raise Refusal("shift", _("A shift swap for this shift is still open."))
     audit.record("shift.delete", shift, actor=actor, before={
         "user_id": shift.user_id, "day": shift.day, "starts_at": shift.starts_at,
         "ends_at": shift.ends_at})

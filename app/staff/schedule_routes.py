@@ -25,6 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from app import areas
 from app.extensions import db
 from app.forms import ConfirmForm, choices, show_refusal
 from app.htmx import render, see_other
@@ -36,7 +37,7 @@ from app.staff import bp, policy, roster, schedule, swaps
 from app.staff.models import Shift
 from app.timeutil import center_today, center_tz, utcnow
 from app.web import date_arg, row_id
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 MY_WINDOW_DAYS = 14  # "my shifts" shows two weeks at a time
 MY_LIMIT = 60  # no more shifts than this in one window, whatever is in the database
@@ -222,6 +223,8 @@ def my_shifts():
         today=today, earlier=earlier, later=later, count=len(working),
         hours=hours_text(sum(s.hours for s in working)),
         prev_from=_window_before(since, earlier), next_from=_window_after(until, later),
+        sections=areas.render_panels(areas.shift_sections(), current_user._get_current_object(),
+                                     since, until),
         **_helpers(),
     )
 
@@ -297,7 +300,7 @@ def new_shift():
         try:
             shift = schedule.add_shift(person, form.day.data, form.start.data, form.end.data,
                                        (form.label.data or "").strip(), current_user)
-        except RuleError as error:
+        except Refusal as error:
             show_refusal(form, error)
         else:
             db.session.commit()
@@ -354,7 +357,7 @@ def new_pattern():
                                "%(num)d shifts created for %(team)s.", created, team=team.name),
                       "success")
                 return see_other(week_url(team.id, form.first_day.data))
-        except RuleError as error:
+        except Refusal as error:
             db.session.rollback()
             show_refusal(form, error)
             if error.field == "first_day":  # conflicts: list them all beside the field
@@ -390,7 +393,7 @@ def delete_shift(shift_id: int):
     name, day = shift.user.name, shift.day
     try:
         schedule.delete_shift(shift, current_user)
-    except RuleError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return see_other(back)
@@ -456,7 +459,7 @@ def apply_roster(batch_id: int):
         abort(409)
     try:
         shifts = roster.apply(batch, current_user, utcnow())
-    except RuleError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return _preview(batch, form, status=422)

@@ -24,12 +24,12 @@ from app.htmx import render, see_other, trigger, wants_fragment
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.people.models import Role, Status, User
+from app.settings import value as setting
 from app.staff import bp, policy, swaps
 from app.staff.models import Shift, ShiftSwap, SwapStatus
-from app.staff.rules import rule
 from app.timeutil import center_tz, utcnow
 from app.web import date_arg
-from app.workflow import RuleError, StaleError
+from app.workflow import Refusal, StaleError
 
 WINDOW_DAYS = 35  # the shifts offered for a swap: from now to five weeks ahead
 MY_CHOICES = 60  # at most this many of my own shifts in the select
@@ -289,7 +289,7 @@ def new_swap():
         form.my_shift.errors = [_(
             "That shift cannot be swapped now: it starts in less than %(n)d day(s), is on "
             "leave or is already in another swap. Choose another one.",
-            n=rule("swap_notice_days"))]
+            n=setting("swap_notice_days"))]
         form.my_shift.data = None
     # The filter's own button (and Enter in its box) only narrows the list: nothing is asked.
     narrowing = request.method == "POST" and "narrow" in request.form
@@ -304,7 +304,7 @@ def new_swap():
             try:
                 swap = swaps.ask(current_user, mine, theirs, (form.reason.data or "").strip(),
                                  now)
-            except RuleError as error:
+            except Refusal as error:
                 field = getattr(form, error.field, form.my_shift)
                 field.errors = [*field.errors, error.message]
             else:
@@ -316,7 +316,7 @@ def new_swap():
     # Typing in the colleague filter redraws only the list of their shifts.
     block = "theirs" if request.headers.get("HX-Target") == "swap-theirs" else "form"
     return render("staff/swap_form.html", block=block, form=form, who=who, on_day=on_day,
-                  notice_days=rule("swap_notice_days"), per_month=rule("swaps_per_month"),
+                  notice_days=setting("swap_notice_days"), per_month=setting("swaps_per_month"),
                   status=422 if form.errors else 200)
 
 
@@ -346,7 +346,7 @@ def decide_swap(swap_id: int):
         return trigger(_row(load_swap(swap_id), _(
             "Someone else changed this swap first: this is where it stands now."), False, 409),
             "pending-changed")
-    except RuleError as error:
+    except Refusal as error:
         db.session.rollback()
         swap = load_swap(swap_id)
         if wants_fragment():

@@ -11,9 +11,9 @@ from sqlalchemy.orm import aliased
 from app import audit
 from app.extensions import db
 from app.people.models import Role, Status, Team, User
+from app.settings import value as setting
 from app.staff.models import Shift, ShiftSwap, SwapStatus, SwapStep
-from app.staff.rules import rule
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 OPEN = (SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS, SwapStatus.PENDING_SUPERVISOR)
 COUNTED = (*OPEN, SwapStatus.APPROVED)
@@ -53,7 +53,7 @@ def shifts_in_open_swaps():
 def offerable(now: datetime) -> list:
     """SQL conditions on Shift for a shift a swap may be asked for now: far enough ahead for
     the notice rule, not on leave, not already in an open swap."""
-    return [Shift.starts_at >= now + timedelta(days=rule("swap_notice_days")),
+    return [Shift.starts_at >= now + timedelta(days=setting("swap_notice_days")),
             Shift.leave_id.is_(None), Shift.id.not_in(shifts_in_open_swaps())]
 
 
@@ -76,35 +76,35 @@ def check_swap(requester: User, mine: Shift, theirs: Shift, now: datetime) -> No
     """Every rule a new swap must meet."""
     counterpart = theirs.user
     if mine.user_id != requester.id:
-        raise RuleError("my_shift", _("Choose one of your own shifts."))
+        raise Refusal("my_shift", _("Choose one of your own shifts."))
     if counterpart.id == requester.id:
-        raise RuleError("their_shift", _("Choose a shift of another person."))
+        raise Refusal("their_shift", _("Choose a shift of another person."))
     if mine.starts_at == theirs.starts_at:
-        raise RuleError("their_shift", _("Both shifts start at the same time: nothing to swap."))
+        raise Refusal("their_shift", _("Both shifts start at the same time: nothing to swap."))
     if counterpart.status == Status.LEFT:
-        raise RuleError("their_shift", _("%(name)s has left the center.", name=counterpart.name))
+        raise Refusal("their_shift", _("%(name)s has left the center.", name=counterpart.name))
     if not same_level(requester, counterpart):
-        raise RuleError("their_shift", _(
+        raise Refusal("their_shift", _(
             "Swaps are only between people of the same level: agents of the same grade, or "
             "lead with lead."))
-    days = rule("swap_notice_days")
+    days = setting("swap_notice_days")
     earliest = min(mine.starts_at, theirs.starts_at)
     if now > earliest - timedelta(days=days):
-        raise RuleError("my_shift", _(
+        raise Refusal("my_shift", _(
             "A shift swap must be asked at least %(n)d day(s) ahead.", n=days))
     if mine.leave_id is not None or theirs.leave_id is not None:
-        raise RuleError("my_shift", _("A shift covered by approved leave cannot be swapped."))
+        raise Refusal("my_shift", _("A shift covered by approved leave cannot be swapped."))
     busy = set(db.session.scalars(select(shifts_in_open_swaps().subquery().c[0])))
     if mine.id in busy:
-        raise RuleError("my_shift", _("This shift of yours is already in an open swap."))
+        raise Refusal("my_shift", _("This shift of yours is already in an open swap."))
     if theirs.id in busy:
-        raise RuleError("their_shift", _("%(name)s's shift is already in an open swap.",
+        raise Refusal("their_shift", _("%(name)s's shift is already in an open swap.",
                                          name=counterpart.name))
-    limit = rule("swaps_per_month")
+    limit = setting("swaps_per_month")
     month = month_of(min(mine.day, theirs.day))
     for person, field in ((requester, "my_shift"), (counterpart, "their_shift")):
         if swaps_in_month(person.id, month) >= limit:
-            raise RuleError(field, _(
+            raise Refusal(field, _(
                 "%(name)s already has %(n)d shift swaps in %(month)s, the most allowed.",
                 name=person.name, n=limit, month=month.strftime("%Y-%m")))
     _check_no_overlap(requester, theirs, mine)
@@ -117,7 +117,7 @@ def _check_no_overlap(person: User, incoming: Shift, outgoing: Shift) -> None:
         Shift.user_id == person.id, Shift.id != outgoing.id,
         Shift.starts_at < incoming.ends_at, Shift.ends_at > incoming.starts_at))
     if clash is not None:
-        raise RuleError("their_shift", _(
+        raise Refusal("their_shift", _(
             "%(name)s would have two shifts at the same time.", name=person.name))
 
 
@@ -185,10 +185,10 @@ def decide(swap: ShiftSwap, actor: User, approve: bool, reason: str, seen_versio
     if not can_act(actor, swap):
         raise NotYourTurnError
     if not approve and not reason.strip():
-        raise RuleError("reason", _("Say why you turn the swap down."))
+        raise Refusal("reason", _("Say why you turn the swap down."))
     if approve and now >= min(swap.requester_shift.starts_at, swap.counterpart_shift.starts_at):
         # Too late to go ahead; turning it down stays possible so the request can be closed.
-        raise RuleError("reason", _(
+        raise Refusal("reason", _(
             "One of the two shifts has already started: the swap can only be turned down."))
     before = audit.snapshot(swap, FIELDS)
     stage = swap.status
@@ -223,7 +223,7 @@ def _exchange(swap: ShiftSwap) -> None:
     if mine.user_id != swap.requester_id or theirs.user_id != swap.counterpart_id:
         raise StaleError
     if mine.leave_id is not None or theirs.leave_id is not None:
-        raise RuleError("reason", _("A shift covered by approved leave cannot be swapped."))
+        raise Refusal("reason", _("A shift covered by approved leave cannot be swapped."))
     _check_no_overlap(swap.requester, theirs, mine)
     _check_no_overlap(swap.counterpart, mine, theirs)
     mine.user_id, theirs.user_id = swap.counterpart_id, swap.requester_id

@@ -19,7 +19,7 @@ from app.people.models import Role
 from app.qa import calibration, evaluations, scorecards
 from app.qa.calibration import ItemAgreement, Result
 from app.qa.models import Calibration, Call
-from app.workflow import RuleError, StaleError
+from app.workflow import Refusal, StaleError
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the clock fixture's time
 LATER = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
@@ -308,7 +308,7 @@ def test_a_round_nobody_submitted_is_empty(app, bench):
 
 
 def _refused_to_close(app, round_, actor):
-    with app.test_request_context(), pytest.raises(RuleError) as refused:
+    with app.test_request_context(), pytest.raises(Refusal) as refused:
         calibration.close(round_, actor, LATER)
     db.session.rollback()
     assert refused.value.field == "close"

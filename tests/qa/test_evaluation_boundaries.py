@@ -25,7 +25,7 @@ from app.qa.models import (
     SampleDraw,
     SamplingRule,
 )
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 from tests.conftest import audit_rows as audits
 from tests.conftest import row_count as count
 
@@ -141,7 +141,7 @@ def test_off_sample_without_a_reason_is_refused(ctx, qa, agent, card, reason):
     """DESIGN.md: "An evaluation of a call outside the sample is allowed only with a written
     reason"."""
     call = add_call(agent)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         evaluations.start(call, qa, card["version"], reason, NOW)
     assert (refused.value.field, refused.value.message) == (
         "reason", "这通录音不是按已发布的抽取标准抽中的：请说明为什么要评分。")
@@ -234,7 +234,7 @@ def test_a_moment_falls_within_the_call(ctx, qa, card, draft, moment, allowed):
         db.session.commit()
         assert [d.moment_s for d in draft.deductions] == [moment]
         return
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         evaluations.save(draft, qa, items, draft.version, False, NOW)
     assert (refused.value.field, refused.value.message) == (
         "items", "时间点必须在通话时长之内（0 到 300 秒）。")
@@ -246,7 +246,7 @@ def test_a_refused_mark_keeps_the_saved_deductions(ctx, qa, card, draft):
     """A refusal changes nothing: the earlier deductions and score stay as they were."""
     evaluations.save(draft, qa, marks(card, (1, "答错", 10)), draft.version, False, NOW)
     db.session.commit()
-    with pytest.raises(RuleError):
+    with pytest.raises(Refusal):
         evaluations.save(draft, qa, marks(card, (0, "", 5), (2, "", DURATION + 1)),
                          draft.version, False, LATER)
     db.session.rollback()
@@ -261,7 +261,7 @@ def test_an_item_of_another_scorecard_is_refused(ctx, qa, card, draft):
     other = scorecards.create("投诉专项", boss)
     stray = scorecards.add_item(other, scorecards.add_category(other, "其他", boss), "外来项", 5,
                                 "", boss)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         evaluations.save(draft, qa, [evaluations.Mark(stray.id)], draft.version, False, NOW)
     assert (refused.value.field, refused.value.message) == ("items", "该扣分项不在此质检表中。")
     assert (draft.deductions, draft.score) == ([], 100)

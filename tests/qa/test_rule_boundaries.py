@@ -23,8 +23,9 @@ from app.qa.models import (
     SamplingRule,
     Scope,
 )
-from app.staff.rules import RULES, save_rules
-from app.workflow import RuleError, StaleError
+from app.settings import save as save_settings
+from app.settings import specs as setting_specs
+from app.workflow import Refusal, StaleError
 from tests.conftest import audit_rows as audits
 from tests.conftest import row_count as count
 
@@ -119,7 +120,7 @@ def test_every_problem_of_a_rule_is_named_at_its_field(ctx):
 def test_a_draft_that_contradicts_itself_is_refused_and_nothing_stored(ctx, qa, change, field,
                                                                         message):
     """A rule must say something that can be true: at the boundary and one unit past it."""
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         rules.save_draft(None, data(**change), qa)
     assert (refused.value.field, refused.value.message) == (field, message)
     assert count(SamplingRule) == 0
@@ -154,7 +155,7 @@ def test_a_draft_just_inside_every_boundary_is_kept(ctx, qa, make_team, make_use
 
 def test_check_refuses_with_the_first_problem(ctx):
     """The form shows one problem per field; the service refuses with the first."""
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         rules.check(data(weekdays=0, nth_to=1))
     assert (refused.value.field, refused.value.message) == ("weekdays", "请至少选择一个星期几。")
     rules.check(data())  # nothing to say
@@ -217,7 +218,7 @@ def test_a_stale_draft_change_is_refused(ctx, qa):
 def test_a_published_rule_cannot_change(ctx, qa):
     """DESIGN.md: "A rule must be published ...; from then on it cannot change"."""
     rule = published(qa)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         rules.save_draft(rule, data(nth_from=3, nth_to=3), qa, seen_version=rule.version)
     assert (refused.value.field, refused.value.message) == (
         "name", "已发布的抽取标准不能修改，请另写一条新标准接替它。")
@@ -249,10 +250,10 @@ def test_who_a_rule_names_is_agents_and_leads_only(ctx, qa, make_user, make_team
 # --- publishing a day ahead ------------------------------------------------------------------
 
 
-def test_the_notice_is_a_rule_number_from_one_to_thirty_days():
+def test_the_notice_is_a_rule_number_from_one_to_thirty_days(app):
     """DESIGN.md: "These are the center's policies. Each is a default a supervisor can
     change"; "A rule must be published at least one day before the day it applies to"."""
-    spec = RULES["rule_notice_days"]
+    spec = setting_specs(app)["rule_notice_days"]
     assert (spec.default, spec.minimum, spec.maximum) == (1, 1, 30)
 
 
@@ -261,11 +262,11 @@ def test_the_notice_can_be_set_within_its_bounds(ctx, make_user, value, kept):
     """A supervisor changes the notice within its bounds (at least one day)."""
     boss = make_user(role=Role.SUPERVISOR)
     if kept:
-        save_rules({"rule_notice_days": value}, boss)
+        save_settings({"rule_notice_days": value}, boss)
         assert rules.earliest_first_day(NOW) == TODAY + timedelta(days=value)
     else:
         with pytest.raises(ValueError, match="rule_notice_days"):
-            save_rules({"rule_notice_days": value}, boss)
+            save_settings({"rule_notice_days": value}, boss)
         assert rules.earliest_first_day(NOW) == TOMORROW
 
 
@@ -293,7 +294,7 @@ def test_a_rule_is_published_n_days_ahead_and_not_later(ctx, qa, make_user, noti
     """DESIGN.md: "A rule must be published at least one day before the day it applies to";
     ""N days ahead" ... asked no later than the end of the calendar day N days before the
     first affected day, in the center's time."""
-    save_rules({"rule_notice_days": notice}, make_user(role=Role.SUPERVISOR))
+    save_settings({"rule_notice_days": notice}, make_user(role=Role.SUPERVISOR))
     rule = rules.save_draft(None, data(first_day=TOMORROW), qa)
     db.session.commit()
     ctx.set(now)
@@ -307,7 +308,7 @@ def test_a_rule_is_published_n_days_ahead_and_not_later(ctx, qa, make_user, noti
         assert row.before_dict() == snapshot()
         assert row.after_dict() == snapshot(status="published")
         return
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         rules.publish(rule, qa, now, rule.version)
     earliest = now.astimezone(SHANGHAI).date() + timedelta(days=notice)
     assert refused.value.field == "first_day"
@@ -636,7 +637,7 @@ def test_only_a_published_rule_draws(ctx, floor):
     """DESIGN.md: "The sample is a pure function of the published rule"."""
     rule = make_rule(status=RuleStatus.DRAFT, nth_from=1, nth_to=1)
     add_call(floor["a1"], "a1-1", at(TOMORROW, 10))
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         rules.draw(rule, TOMORROW, NEXT_MORNING)
     assert (refused.value.field, refused.value.message) == (
         "rule", "只有已发布的抽取标准才能抽取录音。")

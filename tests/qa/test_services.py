@@ -11,7 +11,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.qa import evaluations, rules, scorecards
 from app.qa.models import Call, Evaluation, RuleStatus, SampledCall, SampleDraw, Scope
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -49,7 +49,7 @@ def test_publish_a_day_ahead_and_not_less(app, qa):
         rules.publish(tomorrow, qa, at(TODAY, 23, 59), tomorrow.version)
         assert tomorrow.status == RuleStatus.PUBLISHED
         today = rules.save_draft(None, data(first_day=TODAY + timedelta(days=1)), qa)
-        with pytest.raises(RuleError) as refused:
+        with pytest.raises(Refusal) as refused:
             rules.publish(today, qa, at(TODAY + timedelta(days=1), 0, 0), today.version)
         assert refused.value.field == "first_day"
         assert today.status == RuleStatus.DRAFT
@@ -59,7 +59,7 @@ def test_a_published_rule_cannot_change_only_be_followed(app, qa):
     with app.test_request_context():
         rule = rules.save_draft(None, data(), qa)
         rules.publish(rule, qa, NOW, rule.version)
-        with pytest.raises(RuleError):
+        with pytest.raises(Refusal):
             rules.save_draft(rule, data(nth_from=3, nth_to=3), qa)
         follower = rules.save_draft(None, rules.follower_data(rule, NOW), qa)
         follower.follows_id = rule.id
@@ -83,7 +83,7 @@ def test_a_stale_publish_is_refused(app, qa):
     ({"nth_to": 1}, "nth_to"),
 ])
 def test_a_rule_that_contradicts_itself_is_refused_at_the_field(app, qa, change, field):
-    with app.test_request_context(), pytest.raises(RuleError) as refused:
+    with app.test_request_context(), pytest.raises(Refusal) as refused:
         rules.save_draft(None, data(**change), qa)
     assert refused.value.field == field
 
@@ -134,7 +134,7 @@ def test_a_day_that_has_not_ended_is_not_drawn(app, make_user, qa):
     with app.test_request_context():
         rule = rules.save_draft(None, data(), qa)
         rules.publish(rule, qa, NOW, rule.version)
-        with pytest.raises(RuleError):
+        with pytest.raises(Refusal):
             rules.draw(rule, day, at(day, 23, 59))
         assert db.session.scalar(select(func.count(SampleDraw.id))) == 0
         assert db.session.scalar(select(func.count(SampledCall.id))) == 0
@@ -202,7 +202,7 @@ def test_off_sample_needs_a_reason_and_published_is_final(app, make_user, qa):
                  for n in range(3)]
         call = db.session.scalar(select(Call))
         version = scorecards.latest(card)
-        with pytest.raises(RuleError) as refused:
+        with pytest.raises(Refusal) as refused:
             evaluations.start(call, qa, version, "  ", NOW)
         assert refused.value.field == "reason"
         evaluation = evaluations.start(call, qa, version, "客户投诉后抽查", NOW)
@@ -210,7 +210,7 @@ def test_off_sample_needs_a_reason_and_published_is_final(app, make_user, qa):
         with pytest.raises(NotYourTurnError):
             evaluations.save(evaluation, make_user(role=Role.QA), [], evaluation.version,
                              False, NOW)
-        with pytest.raises(RuleError):
+        with pytest.raises(Refusal):
             evaluations.save(evaluation, qa, [evaluations.Mark(items[0].id, moment_s=301)],
                              evaluation.version, False, NOW)
         evaluations.save(evaluation, qa, [evaluations.Mark(i.id) for i in items],

@@ -2,7 +2,7 @@
 say where the stored state and the model part ways."""
 
 from app.extensions import db
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 
 def abandon() -> None:
@@ -32,12 +32,12 @@ def differences(stored: dict, modelled: dict) -> str:
 
 def call_as_modelled(call, due: dict, what: str) -> bool:
     """Call the service. `due` maps each refusal the model says is due to the form fields a
-    RuleError may blame (None for the other errors): empty means the call must be accepted.
+    Refusal may blame (None for the other errors): empty means the call must be accepted.
     When several refusals are due, any one of them is right. True when accepted."""
     refused = None
     try:
         call()
-    except (StaleError, NotYourTurnError, RuleError) as error:
+    except (StaleError, NotYourTurnError, Refusal) as error:
         refused = error
         abandon()
     if refused is None:
@@ -47,6 +47,6 @@ def call_as_modelled(call, due: dict, what: str) -> bool:
     got = type(refused).__name__
     assert due, f"{what}: refused with {got}, the model expects acceptance"
     assert type(refused) in due, f"{what}: refused with {got}, the model expects {names(due)}"
-    if isinstance(refused, RuleError):
-        assert refused.field in due[RuleError], (what, refused.field, due[RuleError])
+    if isinstance(refused, Refusal):
+        assert refused.field in due[Refusal], (what, refused.field, due[Refusal])
     return False

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.settings import save as save_settings
 from app.staff import away, policy, schedule
 from app.staff.models import AwayRequest, AwayStatus
-from app.staff.rules import save_rules
 from app.timeutil import center_today
 from tests.conftest import HX, HX_BOOSTED, csrf_from, login, post_form
 
@@ -105,7 +105,7 @@ def test_the_lead_allows_with_one_tap_and_the_list_marks_overdue(app, floor):
 
 
 def test_the_limit_follows_the_rule(app, floor):
-    save_rules({"away_minutes": 10}, floor["boss"])
+    save_settings({"away_minutes": 10}, floor["boss"])
     db.session.commit()
     item = asked(floor)
     away.decide(item, floor["lead"], True, item.version, floor["clock"].now)

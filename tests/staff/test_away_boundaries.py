@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
+from app.settings import save as save_settings
 from app.staff import away, schedule
 from app.staff.models import AwayRequest, AwayStatus, LeaveRequest, LeaveStatus
-from app.staff.rules import save_rules
 from app.timeutil import center_today
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 OFF_SHIFT = "只有在班时才能申请离席。"
 ALREADY_OPEN = "您已有一个未结束的离席申请。"
@@ -126,7 +126,7 @@ def test_nobody_is_on_someone_elses_shift_or_a_shift_on_leave(floor):
 @pytest.mark.parametrize("at", [SHIFT_START - SECOND, SHIFT_END], ids=["before", "at-end"])
 def test_asking_off_shift_is_refused_and_nothing_is_stored(floor, at):
     """Rule: away from seat is asked of the lead while on shift."""
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         away.ask(floor["agent"], at)
     assert (refused.value.field, refused.value.message) == ("away", OFF_SHIFT)
     db.session.rollback()
@@ -151,7 +151,7 @@ def test_one_open_request_at_a_time(floor, allow):
     """Rule: away from seat is at most one stretch at a time: a second request while one waits
     or runs is refused, and nothing is stored."""
     first = allowed(floor) if allow else asked(floor)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         away.ask(floor["agent"], floor["clock"].now)
     assert (refused.value.field, refused.value.message) == ("away", ALREADY_OPEN)
     db.session.rollback()
@@ -336,7 +336,7 @@ def test_a_request_waiting_for_the_lead_is_never_overdue(floor):
 def test_the_limit_is_the_setting(floor, limit):
     """Rule: the 5 minutes is a default a supervisor can change in settings, enforced by the
     server."""
-    save_rules({"away_minutes": limit}, floor["boss"])
+    save_settings({"away_minutes": limit}, floor["boss"])
     db.session.commit()
     allowed(floor)
     at_limit = floor["clock"].now + timedelta(minutes=limit)

@@ -19,7 +19,7 @@ from app.extensions import db
 from app.people.models import Role
 from app.staff import handovers
 from app.staff.models import Handover, HandoverItem
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 DAY = date(2026, 11, 20)
 KIND_MESSAGE = "请为每一项选择类别。"
@@ -184,7 +184,7 @@ def test_a_handover_without_items_is_the_empty_case(floor):
 def test_an_item_without_a_known_kind_is_refused_and_nothing_is_stored(floor, kind):
     """Rule: each item is an unfinished customer matter, an instruction from above or an
     equipment problem; a refusal saves nothing (SECURITY.md: "nothing is half-saved")."""
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         handovers.write(floor["team_a"], floor["lead_a"], DAY, "早班", "", [
             ("customer", "第一项没问题", ""), (kind, "第二项", "")], floor["clock"].now)
     assert (refused.value.field, refused.value.message) == ("items", KIND_MESSAGE)
@@ -198,7 +198,7 @@ def test_an_item_without_a_known_kind_is_refused_and_nothing_is_stored(floor, ki
 def test_an_item_without_details_is_refused_and_nothing_is_stored(floor, details):
     """Rule: the outgoing shift records the items themselves: an item with blank details is
     refused, and the good items before it are not saved either."""
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         handovers.write(floor["team_a"], floor["lead_a"], DAY, "早班", "", [
             ("customer", "第一项没问题", ""), ("equipment", details, "")], floor["clock"].now)
     assert (refused.value.field, refused.value.message) == ("items", DETAILS_MESSAGE)
@@ -316,7 +316,7 @@ def test_asking_for_more_without_saying_what_is_refused(floor, note):
     handover = write(floor, ("customer", "退款回电", ""))
     [item] = handover.items
     before = item_state(item)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         handovers.acknowledge(item, handover, floor["lead_b"], True, note, item.version)
     assert (refused.value.field, refused.value.message) == ("note", MORE_MESSAGE)
     db.session.rollback()
@@ -386,7 +386,7 @@ def test_signing_with_items_left_is_refused_with_the_count(floor):
     handover = write(floor, ("customer", "退款回电", ""), ("equipment", "耳机", ""))
     first, second = handover.items
     for left in (2, 1):
-        with pytest.raises(RuleError) as refused:
+        with pytest.raises(Refusal) as refused:
             handovers.sign(handover, floor["lead_b"], handover.version, floor["clock"].now)
         assert refused.value.field == "sign"
         assert refused.value.message == f"请先确认每一项再签收（还剩 {left} 项）。"
@@ -411,7 +411,7 @@ def test_an_item_asking_for_more_still_waits(floor):
     handover = write(floor, ("customer", "退款回电", ""))
     [item] = handover.items
     handovers.acknowledge(item, handover, floor["lead_b"], True, "哪位客户？", item.version)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         handovers.sign(handover, floor["lead_b"], handover.version, floor["clock"].now)
     assert refused.value.message == "请先确认每一项再签收（还剩 1 项）。"
 
@@ -432,7 +432,7 @@ def test_a_carried_item_must_be_acknowledged_afresh_before_signing(floor):
     first = write(floor, ("customer", "退款回电", ""))
     receive_all(floor, first)
     second = write(floor)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         handovers.sign(second, floor["lead_c"], second.version, floor["clock"].now)
     assert refused.value.message == "请先确认每一项再签收（还剩 1 项）。"
     receive_all(floor, second, who="lead_c")
@@ -530,7 +530,7 @@ def test_an_item_is_closed_only_with_a_resolution_note(floor):
     note": closing without a note is refused and the item stays open."""
     handover = write(floor, ("customer", "退款回电", ""))
     [item] = handover.items
-    with pytest.raises(RuleError):
+    with pytest.raises(Refusal):
         handovers.close_item(item, floor["lead_b"], item.version, floor["clock"].now)
     db.session.rollback()
     assert item_state(item)[3] is None

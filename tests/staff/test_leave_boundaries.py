@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
+from app.settings import save as save_settings
 from app.staff import leave, schedule
 from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus, LeaveStep, Shift
-from app.staff.rules import save_rules
 from app.timeutil import center_tz
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 TZ_DAY = date(2026, 11, 20)  # a Friday; the clock fixture stands at 10:00 on it in Shanghai
 THURSDAY = 6  # 2026-11-26, counted in days from TZ_DAY
@@ -78,8 +78,8 @@ def center(app, make_user, make_team, clock):
 
 
 def refused(call, *args) -> tuple[str, str]:
-    """Call, expect a RuleError, and give its field and message."""
-    with pytest.raises(RuleError) as error:
+    """Call, expect a Refusal, and give its field and message."""
+    with pytest.raises(Refusal) as error:
         call(*args)
     return error.value.field, error.value.message
 
@@ -334,7 +334,7 @@ def test_the_notice_in_days_comes_from_the_settings(center):
     """Leave must be asked this many days ahead (a setting): with 3, Thursday's leave may be
     asked on Monday, not on Tuesday (two days before), and the message gives the number."""
     agent, clock, boss = center["agent"], center["clock"], center["boss"]
-    save_rules({"leave_notice_days": 3}, boss)
+    save_settings({"leave_notice_days": 3}, boss)
     db.session.commit()
     clock.set(at(THURSDAY - 2))
     assert ask_refused(agent, "annual", at(THURSDAY, 9), at(THURSDAY, 18), clock.now) == (
@@ -346,7 +346,7 @@ def test_the_notice_in_days_comes_from_the_settings(center):
 def test_with_no_notice_leave_is_asked_until_it_starts(center):
     """With the notice set to 0 days, leave may be asked up to its start, not after."""
     agent, clock, boss = center["agent"], center["clock"], center["boss"]
-    save_rules({"leave_notice_days": 0}, boss)
+    save_settings({"leave_notice_days": 0}, boss)
     db.session.commit()
     clock.set(at(THURSDAY, 9, 0, 1))
     assert ask_refused(agent, "annual", at(THURSDAY, 9), at(THURSDAY, 18), clock.now) == (
@@ -398,7 +398,7 @@ def test_sick_notice_minutes_come_from_the_settings(center):
     """Sick leave may be asked until this long before the shift (a setting): with 120 minutes,
     exactly two hours before is in time and one second later is not."""
     agent, clock, boss = center["agent"], center["clock"], center["boss"]
-    save_rules({"sick_notice_minutes": 120}, boss)
+    save_settings({"sick_notice_minutes": 120}, boss)
     db.session.commit()
     clock.set(at(3, 7, 0, 1))
     assert ask_refused(agent, "sick", at(3), at(4), clock.now) == ("starts_at", sick_notice(120))

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from app.audit import AuditEvent
 from app.extensions import db
+from app.settings import save as save_settings
 from app.staff import leave, schedule
 from app.staff.models import LeaveStatus, Shift
-from app.staff.rules import save_rules
 from app.timeutil import center_tz
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 TZ_DAY = date(2026, 11, 20)  # the clock fixture stands at 10:00 on this day in Shanghai
 
@@ -53,7 +53,7 @@ def test_leave_is_accepted_the_day_before_and_refused_on_the_day(center):
     agent, clock = center["agent"], center["clock"]
     start = local(TZ_DAY + timedelta(days=1), 9)
     end = start + timedelta(hours=9)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         leave.check_request(agent, "annual", start, end, local(TZ_DAY + timedelta(days=1), 0))
     assert (refused.value.field, refused.value.message) == (
         "starts_at", "请假需至少提前 1 天申请。")
@@ -78,7 +78,7 @@ def test_sick_leave_until_sixty_minutes_before_the_shift(center):
     shift_start = local(TZ_DAY + timedelta(days=1), 9)
     period = (local(TZ_DAY + timedelta(days=1), 0), local(TZ_DAY + timedelta(days=2), 0))
     clock.set(shift_start - timedelta(minutes=59))
-    with pytest.raises(RuleError, match="60"):
+    with pytest.raises(Refusal, match="60"):
         leave.check_request(agent, "sick", *period, clock.now)
     clock.set(shift_start - timedelta(minutes=61))
     request = ask(agent, "sick", *period, clock.now)
@@ -87,11 +87,11 @@ def test_sick_leave_until_sixty_minutes_before_the_shift(center):
 
 def test_the_notice_numbers_come_from_the_settings(center):
     agent, clock, boss = center["agent"], center["clock"], center["boss"]
-    save_rules({"sick_notice_minutes": 120}, boss)
+    save_settings({"sick_notice_minutes": 120}, boss)
     db.session.commit()
     shift_start = local(TZ_DAY + timedelta(days=1), 9)
     clock.set(shift_start - timedelta(minutes=90))
-    with pytest.raises(RuleError, match="120"):
+    with pytest.raises(Refusal, match="120"):
         leave.check_request(agent, "sick", shift_start, shift_start + timedelta(hours=9),
                             clock.now)
 
@@ -101,7 +101,7 @@ def test_no_personal_leave_during_probation(center, make_user):
     agent.probation_until = TZ_DAY + timedelta(days=30)
     db.session.commit()
     start = local(TZ_DAY + timedelta(days=2), 9)
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         leave.check_request(agent, "personal", start, start + timedelta(hours=9), clock.now)
     assert refused.value.field == "kind"
     assert ask(agent, "annual", start, start + timedelta(hours=9), clock.now).hours == 9
@@ -134,7 +134,7 @@ def test_night_shift_across_midnight_belongs_to_its_start_day(center, make_user)
 def test_no_shift_no_leave(center):
     agent, clock = center["agent"], center["clock"]
     far = local(TZ_DAY + timedelta(days=40), 9)
-    with pytest.raises(RuleError, match="没有班次") as refused:
+    with pytest.raises(Refusal, match="没有班次") as refused:
         leave.check_request(agent, "annual", far, far + timedelta(hours=8), clock.now)
     assert refused.value.field == "starts_at"
 
@@ -189,7 +189,7 @@ def test_reject_needs_a_reason_and_is_final(center):
     agent, lead, clock = center["agent"], center["lead"], center["clock"]
     start = local(TZ_DAY + timedelta(days=2), 0)
     request = ask(agent, "annual", start, start + timedelta(days=1), clock.now)
-    with pytest.raises(RuleError):
+    with pytest.raises(Refusal):
         leave.decide(request, lead, False, "  ", request.version, clock.now)
     leave.decide(request, lead, False, "人手不足", request.version, clock.now)
     db.session.commit()
@@ -228,7 +228,7 @@ def test_overlapping_requests_are_refused(center):
     agent, clock = center["agent"], center["clock"]
     start = local(TZ_DAY + timedelta(days=2), 0)
     ask(agent, "annual", start, start + timedelta(days=1), clock.now)
-    with pytest.raises(RuleError, match="已有待审批或已批准的请假"):
+    with pytest.raises(Refusal, match="已有待审批或已批准的请假"):
         leave.check_request(agent, "personal", start + timedelta(hours=10),
                             start + timedelta(hours=30), clock.now)
 

@@ -41,7 +41,7 @@ from app.people.models import Role, Team, User
 from app.staff import leave
 from app.staff.models import LeaveRequest, LeaveStatus, LeaveStep, Shift
 from app.timeutil import center_tz
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 from tests.staff.model_check import call_as_modelled, differences
 
 OPEN = (LeaveStatus.PENDING_LEAD, LeaveStatus.PENDING_SUPERVISOR)
@@ -194,7 +194,7 @@ class LeaveMachine(RuleBasedStateMachine):
                                   start + timedelta(days=1), reason, self.now))
 
         what = f"{requester} asks {kind} leave for day {day}"
-        if call_as_modelled(call, {RuleError: refusals} if refusals else {}, what):
+        if call_as_modelled(call, {Refusal: refusals} if refusals else {}, what):
             status = first_status(requester)
             self.requests.append(Modelled(made[0].id, requester, day, status,
                                           steps=[("ask", status, requester, reason)]))
@@ -210,7 +210,7 @@ class LeaveMachine(RuleBasedStateMachine):
         if not may_decide(request, who):
             due[NotYourTurnError] = None
         if not approve and not reason.strip():
-            due[RuleError] = {"reason"}
+            due[Refusal] = {"reason"}
         what = (f"{who} {'approves' if approve else 'rejects'} {request.requester}'s request "
                 f"({request.status}, version {request.version}, seen "
                 f"{request.version + offset}, reason {reason!r})")

@@ -9,7 +9,7 @@ from app.audit import AuditEvent
 from app.extensions import db
 from app.people import services
 from app.people.models import GradeChange, Team, User
-from app.workflow import RuleError
+from app.workflow import Refusal
 from tests.conftest import HX, PASSWORD, csrf_from, login, post_form
 
 
@@ -174,7 +174,7 @@ def test_confirm_employment_early(client, login_as, make_user, clock):
     assert agent.probation_until is None
     assert agent.confirmed_early_on == date(2026, 11, 20)
     assert not agent.on_probation(date(2026, 11, 20))
-    with pytest.raises(RuleError):
+    with pytest.raises(Refusal):
         services.confirm_employment(agent, date(2026, 11, 20))
 
 

@@ -14,7 +14,7 @@ from app.people.models import Role, Status, Team, User
 from app.staff import schedule
 from app.staff.models import LeaveRequest, LeaveStatus, Shift
 from app.timeutil import center_tz
-from app.workflow import RuleError
+from app.workflow import Refusal
 from tests.conftest import HX_BOOSTED, post_form
 
 TODAY = date(2026, 11, 20)  # the clock fixture: Friday 20 Nov 2026, 10:00 in Shanghai
@@ -109,10 +109,10 @@ def test_head_count_skips_shifts_on_leave_and_counts_each_hour_touched(center):
 
 def test_a_shift_is_at_most_16_hours_and_start_differs_from_end(center):
     agent = center["agent"]
-    with pytest.raises(RuleError) as long:
+    with pytest.raises(Refusal) as long:
         schedule.add_shift(agent, TODAY, time(6), time(23), "", None)
     assert long.value.field == "end"
-    with pytest.raises(RuleError) as same:
+    with pytest.raises(Refusal) as same:
         schedule.add_shift(agent, TODAY, time(9), time(9), "", None)
     assert same.value.field == "end"
     assert schedule.add_shift(agent, TODAY, time(6), time(22), "", None).hours == 16
@@ -121,7 +121,7 @@ def test_a_shift_is_at_most_16_hours_and_start_differs_from_end(center):
 def test_overlap_with_an_existing_shift_is_refused(center):
     agent = center["agent"]
     schedule.add_shift(agent, TODAY, time(22), time(6), "夜班", None)
-    with pytest.raises(RuleError, match=agent.name) as refused:
+    with pytest.raises(Refusal, match=agent.name) as refused:
         schedule.add_shift(agent, TODAY + timedelta(days=1), time(5), time(13), "", None)
     assert refused.value.field == "start"
     # Touching is not overlapping; whether a shift may start the moment the night ends is the
@@ -132,7 +132,7 @@ def test_overlap_with_an_existing_shift_is_refused(center):
 
 def test_a_pattern_checks_times_like_a_single_shift(center):
     members = [center["agent"], center["agent2"]]
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         schedule.plan_pattern(members, MONDAY, MONDAY + timedelta(days=6), {0}, time(8), time(8))
     assert refused.value.field == "end"
 
@@ -142,7 +142,7 @@ def test_a_pattern_is_all_or_nothing(center):
     schedule.add_shift(agent2, NEXT_MONDAY + timedelta(days=2), time(10), time(12), "", None)
     db.session.commit()
     before = shift_count()
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         schedule.apply_pattern(center["team"], [agent, agent2], NEXT_MONDAY,
                                NEXT_MONDAY + timedelta(days=13), {0, 2, 4}, time(9), time(18),
                                "早班", center["boss"])
@@ -160,7 +160,7 @@ def test_a_pattern_is_all_or_nothing(center):
 
 
 def test_a_pattern_that_covers_no_day_is_refused(center):
-    with pytest.raises(RuleError) as refused:  # a Monday-to-Tuesday range, Saturdays only
+    with pytest.raises(Refusal) as refused:  # a Monday-to-Tuesday range, Saturdays only
         schedule.apply_pattern(center["team"], [center["agent"]], NEXT_MONDAY,
                                NEXT_MONDAY + timedelta(days=1), {5}, time(9), time(18), "",
                                center["boss"])

@@ -21,7 +21,7 @@ from app.people.models import Role, Status
 from app.staff import schedule
 from app.staff.models import LeaveRequest, LeaveStatus, Shift, ShiftSwap, SwapStatus
 from app.timeutil import center_tz
-from app.workflow import RuleError
+from app.workflow import Refusal
 
 TODAY = date(2026, 11, 20)  # Friday
 MONDAY = date(2026, 11, 16)
@@ -48,8 +48,8 @@ def audits(action: str) -> list[AuditEvent]:
 
 
 def refusal(call, *args, **kwargs) -> tuple[str, str]:
-    """(field, message) of the RuleError the call raises."""
-    with pytest.raises(RuleError) as refused:
+    """(field, message) of the Refusal the call raises."""
+    with pytest.raises(Refusal) as refused:
         call(*args, **kwargs)
     return refused.value.field, refused.value.message
 
@@ -261,7 +261,7 @@ def test_a_shift_straight_after_another_leaves_no_rest(center):
     agent = center["agent"]
     schedule.add_shift(agent, TODAY, time(22), time(6), "夜班", None)
     db.session.commit()
-    with pytest.raises(RuleError):
+    with pytest.raises(Refusal):
         schedule.add_shift(agent, TODAY + timedelta(days=1), time(6), time(14), "早班", None)
     db.session.rollback()
     assert shift_count() == 1

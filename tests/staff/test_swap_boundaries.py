@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role, Status
+from app.settings import save as save_settings
 from app.staff import schedule, swaps
 from app.staff.models import LeaveRequest, Shift, ShiftSwap, SwapStatus, SwapStep
-from app.staff.rules import save_rules
 from app.timeutil import center_tz
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 from tests.conftest import login
 
 TZ_DAY = date(2026, 11, 20)  # a Friday; the clock fixture stands at 10:00 on it in Shanghai
@@ -108,8 +108,8 @@ def rows() -> tuple[int, int, int]:
 
 
 def refused(call, *args) -> tuple[str, str]:
-    """Call, expect a RuleError, and give its field and message."""
-    with pytest.raises(RuleError) as error:
+    """Call, expect a Refusal, and give its field and message."""
+    with pytest.raises(Refusal) as error:
         call(*args)
     return error.value.field, error.value.message
 
@@ -302,7 +302,7 @@ def test_the_notice_in_days_comes_from_the_settings(center):
     """A shift swap must be asked this many days ahead (a setting): with 2, a swap touching
     day 5 may be asked on day 3 at 09:00, not on day 4; the message gives the number."""
     clock = center["clock"]
-    save_rules({"swap_notice_days": 2}, center["boss"])
+    save_settings({"swap_notice_days": 2}, center["boss"])
     db.session.commit()
     clock.set(at(4))
     assert ask_refused(center["a1"], shift(center, "a1", 6), shift(center, "b1", 5),
@@ -399,7 +399,7 @@ def test_the_monthly_number_comes_from_the_settings(center):
     """Shift swaps per person per calendar month (a setting): with 1, the first is asked and
     the second refused with the number 1."""
     a1, clock = center["a1"], center["clock"]
-    save_rules({"swaps_per_month": 1}, center["boss"])
+    save_settings({"swaps_per_month": 1}, center["boss"])
     db.session.commit()
     accepted(a1, shift(center, "a1", 4), shift(center, "b1", 5), clock.now)
     assert ask_refused(a1, shift(center, "a1", 6), shift(center, "b1", 7), clock.now) == (
@@ -669,7 +669,7 @@ def test_turning_a_swap_down_says_why(center, stage, status, action):
         swaps.decide(swap, earlier, True, "", swap.version, clock.now)
     db.session.commit()
     before = state(swap.status, swap.requester_lead_signed, swap.counterpart_lead_signed)
-    with pytest.raises(RuleError) as blank:
+    with pytest.raises(Refusal) as blank:
         swaps.decide(swap, actor, False, "  ", swap.version, clock.now)
     assert (blank.value.field, blank.value.message) == ("reason", MSG_DOWN)
     swaps.decide(swap, actor, False, " 不方便 ", swap.version, clock.now)
@@ -981,7 +981,7 @@ def test_shifts_on_leave_or_in_an_open_swap_are_not_offered(center):
 def test_the_offer_waits_for_the_notice_from_the_settings(center):
     """A shift swap must be asked this many days ahead (a setting): with 3, day 3's shift is
     offered at 09:00 on day 0, and no longer on day 1."""
-    save_rules({"swap_notice_days": 3}, center["boss"])
+    save_settings({"swap_notice_days": 3}, center["boss"])
     db.session.commit()
     piece = shift(center, "b1", 3)
     assert swaps.swappable([piece], at(0, 9)) == {piece.id}
@@ -1024,7 +1024,7 @@ def test_the_form_offers_only_shifts_that_exchange_without_a_clash(center, make_
         try:
             swaps.check_swap(piece.user, piece, mine, at(-5))
             fits = True
-        except RuleError as error:
+        except Refusal as error:
             fits = error.message not in (MSG_SAME_START, clash(a1), clash(piece.user))
         assert (piece.id in offered) is fits, (piece.user.username, piece.starts_at)
 

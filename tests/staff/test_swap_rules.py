@@ -10,7 +10,7 @@ from app.extensions import db
 from app.staff import schedule, swaps
 from app.staff.models import Shift, SwapStatus
 from app.timeutil import center_tz
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 
 TZ_DAY = date(2026, 11, 20)
 
@@ -95,7 +95,7 @@ DAYS_AHEAD = ('"N days ahead" means one thing everywhere (leave, swaps, sampling
 def test_only_the_same_level(center):
     """Only between people of the same level (agent with agent, lead with lead): an agent and
     a lead are refused beside the other person's shift; two agents, or two leads, swap."""
-    with pytest.raises(RuleError, match="same level") as refused:
+    with pytest.raises(Refusal, match="same level") as refused:
         ask(center, "a1", 4, "lead_b", 5)
     assert refused.value.field == "their_shift"
     assert ask(center, "a1", 4, "b1", 5).status == SwapStatus.PENDING_COUNTERPART
@@ -121,7 +121,7 @@ def test_exactly_one_day_ahead(center):
     clock = center["clock"]
     mine, theirs = shift(center, "a1", 2), shift(center, "b1", 5)
     clock.set(mine.starts_at.astimezone(center_tz()).replace(hour=0).astimezone(UTC))
-    with pytest.raises(RuleError, match="at least 1 day") as refused:
+    with pytest.raises(Refusal, match="at least 1 day") as refused:
         swaps.check_swap(center["a1"], mine, theirs, clock.now)
     assert refused.value.field == "my_shift"
     clock.set(mine.starts_at - timedelta(days=1))
@@ -141,11 +141,11 @@ def test_one_day_ahead_lasts_until_the_end_of_the_day_before(center):
 def test_third_swap_of_a_month_is_allowed_and_the_fourth_refused(center):
     for offset in (2, 4, 6):
         ask(center, "a1", offset, "a2", offset + 1)  # pending ones count
-    with pytest.raises(RuleError, match="3") as refused:
+    with pytest.raises(Refusal, match="3") as refused:
         ask(center, "a1", 8, "b1", 9)
     assert refused.value.field == "my_shift"
     # ...and the counterpart's count is checked too.
-    with pytest.raises(RuleError) as theirs:
+    with pytest.raises(Refusal) as theirs:
         ask(center, "b2", 8, "a2", 9)
     assert theirs.value.field == "their_shift"
 
@@ -161,7 +161,7 @@ def test_declined_and_withdrawn_swaps_do_not_count(center):
 
 def test_a_shift_in_an_open_swap_cannot_be_offered_again(center):
     ask(center, "a1", 2, "a2", 3)
-    with pytest.raises(RuleError, match="open swap"):
+    with pytest.raises(Refusal, match="open swap"):
         ask(center, "a1", 2, "b1", 5)
 
 
@@ -190,7 +190,7 @@ def test_approval_rechecks_the_shifts(center):
                   ends_at=mine.ends_at, label="加班")
     db.session.add(extra)
     db.session.commit()
-    with pytest.raises(RuleError, match="two shifts"):
+    with pytest.raises(Refusal, match="two shifts"):
         swaps.decide(swap, center["boss"], True, "", swap.version, clock.now)
     db.session.rollback()
     assert db.session.scalar(select(Shift.user_id).where(Shift.id == mine.id)) == center["a1"].id

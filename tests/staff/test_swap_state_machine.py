@@ -45,7 +45,7 @@ from app.people.models import Role, Team, User
 from app.staff import swaps
 from app.staff.models import Shift, ShiftSwap, SwapStatus, SwapStep
 from app.timeutil import center_tz
-from app.workflow import NotYourTurnError, RuleError, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError
 from tests.staff.model_check import call_as_modelled, differences
 
 OPEN = (SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS, SwapStatus.PENDING_SUPERVISOR)
@@ -278,7 +278,7 @@ class SwapMachine(RuleBasedStateMachine):
                                   db.session.get(Shift, theirs), "", self.now))
 
         what = f"{requester} asks to swap {self.owner[mine]}'s shift {mine} for {other}'s {theirs}"
-        if call_as_modelled(call, {RuleError: blamed} if blamed else {}, what):
+        if call_as_modelled(call, {Refusal: blamed} if blamed else {}, what):
             self.swaps.append(Modelled(
                 made[0].id, requester, other, mine, theirs,
                 frozenset({self.month[mine], self.month[theirs]}), lead_of(requester),
@@ -301,7 +301,7 @@ class SwapMachine(RuleBasedStateMachine):
                 or self.clash(swap.counterpart, swap.mine, swap.theirs)):
             blamed.add("their_shift")  # another approval meanwhile made the exchange clash
         if blamed:
-            due[RuleError] = blamed
+            due[Refusal] = blamed
         what = (f"{who} {'approves' if approve else 'turns down'} {swap.requester}->"
                 f"{swap.counterpart} swap ({swap.status}, version {swap.version}, seen "
                 f"{swap.version + offset}, reason {reason!r})")
@@ -480,7 +480,7 @@ def test_a_swap_whose_shift_has_started_can_only_be_turned_down(app, clock):
     swaps.decide(swap, people["a2"], True, "", swap.version, clock.now)
     swaps.decide(swap, people["lead_a"], True, "", swap.version, clock.now)
     late = shifts[("a1", 0)].starts_at
-    with pytest.raises(RuleError) as refused:
+    with pytest.raises(Refusal) as refused:
         swaps.decide(swap, people["boss1"], True, "", swap.version, late)
     assert refused.value.field == "reason"
     swaps.decide(swap, people["boss1"], False, "太晚了", swap.version, late)
