@@ -11,7 +11,7 @@ from app.access import (
 )
 from app.areas import Area, NavLink, Panel
 from app.i18n import lazy_gettext as _l
-from app.qa import api, bp, home, policy
+from app.qa import api, bp, demo, home, policy
 from app.settings import Kind, Spec
 
 
@@ -116,4 +116,5 @@ AREA = Area(
              _l("A sampling rule must be published this many days before its first day"),
              _l("days"), 1, 30),
     ),
+    demo=demo.load,
 )

@@ -155,3 +155,10 @@ def _off_sample(reviewers: list[User], version, today, rng: random.Random) -> No
         item = next(i for i in version.items if i.name == "语气生硬")
         evaluations.save(evaluation, reviewer, [evaluations.Mark(item.id, "客户投诉属实", 42)],
                          evaluation.version, True, when)
+
+
+def load(boss: User, _teams: list, rng: random.Random) -> str:
+    """The area's demo data, summed up in a few words."""
+    made = load_quality_demo(boss, rng)
+    return (f"{made['calls']} calls, {made['draws']} daily samples, "
+            f"{made['evaluations']} evaluations")

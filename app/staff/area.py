@@ -6,7 +6,7 @@ from app.areas import Area, NavLink, Panel
 from app.i18n import lazy_gettext as _l
 from app.people.models import Role
 from app.settings import Kind, Spec
-from app.staff import bp, leave_routes, pending, policy, schedule, swap_routes
+from app.staff import bp, demo, leave_routes, pending, policy, schedule, swap_routes
 from app.timeutil import center_today
 
 
@@ -126,4 +126,5 @@ AREA = Area(
         Spec("away_minutes", Kind.WHOLE, 5, _l("Longest time away from the seat"),
              _l("minutes"), 1, 60),
     ),
+    demo=demo.load,
 )
