@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import areas
     from app.auth.area import AREA as AUTH
+    from app.inbox.area import AREA as INBOX
     from app.main.area import AREA as MAIN
     from app.people.area import AREA as PEOPLE
     from app.qa.area import AREA as QUALITY
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     areas.register(app, MAIN)
     areas.register(app, PEOPLE)
     areas.register(app, AUTH)
+    areas.register(app, INBOX)
     areas.register(app, STAFF)
     areas.register(app, QUALITY)
     return app

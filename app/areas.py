@@ -94,6 +94,10 @@ class Area:
     audit_objects: Mapping[str, tuple[Any, str | None, str | None]] = field(default_factory=dict)
     # The settings this area owns (app.settings.Spec); the settings page groups them by area.
     settings: tuple[Any, ...] = ()
+    # The kinds of notification this area posts to the inbox (app/inbox): each kind's words,
+    # built from the notification's stored parameters when it is read, so in the reader's
+    # language.
+    notification_kinds: Mapping[str, Callable[[dict], str]] = field(default_factory=dict)
     # Called with the demo's people once they exist (app/demo.py): the area's demo data.
     demo: Callable[..., None] | None = None
     # Names every template may use, such as the area's policy module (`staff_policy`).

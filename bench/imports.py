@@ -64,9 +64,10 @@ def main() -> int:
     from sqlalchemy import func, select
 
     from app import create_app
-    from app.auth.services import hash_password
     from app.extensions import db
-    from app.staff.models import Role, Shift, Status, Team, User
+    from app.people.models import Role, Status, Team, User
+    from app.people.passwords import hash_password
+    from app.staff.models import Shift
     from app.timeutil import center_today
 
     app = create_app()

@@ -50,9 +50,9 @@ def main() -> int:
     from flask_migrate import upgrade
 
     from app import create_app
-    from app.auth.services import hash_password
     from app.extensions import db
-    from app.staff.models import Role, Status, User
+    from app.people.models import Role, Status, User
+    from app.people.passwords import hash_password
 
     app = create_app()  # the shipped defaults: argon2id m=19 MiB, t=2, p=1, real throttles
     cost = (app.config["ARGON2_MEMORY_KIB"], app.config["ARGON2_TIME_COST"],

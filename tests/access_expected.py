@@ -30,6 +30,12 @@ _TABLE: dict[str, set[str] | frozenset[str]] = {
     # directory of colleagues and teams (a person who left is the supervisor's only: a policy)
     "main.home": SIGNED_IN,
     "main.pending_count": SIGNED_IN,
+    # everyone signed in has an inbox (消息): the list, its unread counter, marking read. Each
+    # person reads only their own notifications; another's is missing (404), not forbidden
+    "inbox.list_notifications": SIGNED_IN,
+    "inbox.unread_count": SIGNED_IN,
+    "inbox.read_notification": SIGNED_IN,
+    "inbox.read_all": SIGNED_IN,
     "auth.logout": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "people.list_people": SIGNED_IN,

@@ -106,7 +106,7 @@ def populate() -> dict[str, int]:
     }
     team.lead_id = people["lead"].id
     other_team.lead_id = people["other_lead"].id
-    batch = importer.store("people.csv", [{
+    batch = importer.SPEC.store("people.csv", [{
         "employee_no": "CF7001", "name": "孙丽", "username": "sunli", "phone": "",
         "role": "座席员", "team": "一组", "grade": "普通", "hire_date": "2026-10-01",
         "probation_until": "",
@@ -221,7 +221,7 @@ def roster_batch(world: World):
 
     rows = [{"employee_no": world.user("agent").employee_no, "day": "2099-03-09",
              "start": "09:00", "end": "17:00", "label": "早班"}]
-    return _add(roster.store("roster.csv", rows, world.user("supervisor")))
+    return _add(roster.SPEC.store("roster.csv", rows, world.user("supervisor")))
 
 
 def agent_call(world: World):
@@ -274,7 +274,7 @@ def calls_batch(world: World):
 
     rows = [{"serial_no": "F-0001", "employee_no": world.user("agent").employee_no,
              "started_at": "2099-03-09 09:30:00", "duration_s": "120", "direction": "in"}]
-    return _add(calls.store_batch("calls.csv", rows, world.user("supervisor")))
+    return _add(calls.SPEC.store("calls.csv", rows, world.user("supervisor")))
 
 
 def calibration_round(world: World):
@@ -285,6 +285,15 @@ def calibration_round(world: World):
     card = world.once("scorecard", scorecard)
     return _add(Calibration(call_id=call.id, scorecard_version_id=card.versions[0].id,
                             created_by_id=world.ids["supervisor"]))
+
+
+def agent_notification(world: World):
+    """A notification of the agent's inbox: their request to step away was refused."""
+    from app.inbox.models import Notification
+
+    return _add(Notification(recipient_id=world.ids["agent"], kind="away.refused",
+                             params='{"asked": "2099-03-02T03:00:00+00:00"}',
+                             link_endpoint="staff.away_board", link_args="{}"))
 
 
 def api_token(world: World):
@@ -317,6 +326,7 @@ ARGUMENTS: dict[str, Callable[[World], object]] = {
     .categories[0].items[0].id,
     "token_id": lambda world: world.once("token", api_token).id,
     "calibration_id": lambda world: world.once("calibration", calibration_round).id,
+    "notification_id": lambda world: world.once("notification", agent_notification).id,
 }
 # Where one name means another kind of object on some routes: (endpoint, name) -> value.
 ENDPOINT_ARGUMENTS: dict[tuple[str, str], Callable[[World], object]] = {

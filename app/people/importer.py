@@ -1,38 +1,36 @@
-"""Bulk import of people from .xlsx or .csv: parse, check every row, then all-or-nothing."""
+"""Bulk import of people from .xlsx or .csv: the columns, the check of each row, and what a
+row becomes (app.imports reads the file and runs upload → preview → apply)."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
-from app.imports import ImportBatch, ImportFileError
+from app.imports import Column, ImportBatch, Row, Spec, apply_rows, parse_date, rows_of
 from app.people.models import Grade, Role, Status, Team, User
 from app.people.services import PersonData, create_person
-from app.workflow import Refusal
 
-MAX_ROWS = 5000
-COLUMNS = ("employee_no", "name", "username", "phone", "role", "team", "grade", "hire_date",
-           "probation_until")
-REQUIRED = ("employee_no", "name", "role", "hire_date")
-HEADER_ALIASES = {
-    "employee_no": {"employee_no", "employee no.", "employee no", "工号"},
-    "name": {"name", "姓名"},
-    "username": {"username", "用户名", "登录名"},
-    "phone": {"phone", "电话", "手机", "手机号"},
-    "role": {"role", "角色", "岗位"},
-    "team": {"team", "班组", "团队", "小组"},
-    "grade": {"grade", "职级"},
-    "hire_date": {"hire_date", "hire date", "入职日期"},
-    "probation_until": {"probation_until", "probation until", "试用期至", "试用期截止"},
-}
+SPEC = Spec(
+    kind="people",
+    columns=(
+        Column("employee_no", ("employee no.", "employee no", "工号"), required=True),
+        Column("name", ("姓名",), required=True),
+        Column("username", ("用户名", "登录名")),
+        Column("phone", ("电话", "手机", "手机号")),
+        Column("role", ("角色", "岗位"), required=True),
+        Column("team", ("班组", "团队", "小组")),
+        Column("grade", ("职级",)),
+        Column("hire_date", ("hire date", "入职日期"), required=True),
+        Column("probation_until", ("probation until", "试用期至", "试用期截止")),
+    ),
+    max_rows=5000,
+    too_many=lambda n: _("At most %(n)d people per file.", n=n),
+)
 ROLE_ALIASES = {
     Role.AGENT: {"agent", "座席员", "客服代表", "座席"},
     Role.QA: {"qa", "qa reviewer", "质检员", "质检"},
@@ -45,81 +43,15 @@ GRADE_ALIASES = {
     Grade.SENIOR: {"senior", "高级"},
 }
 TEMPLATE_HEADER = ["工号", "姓名", "用户名", "电话", "角色", "班组", "职级", "入职日期", "试用期至"]
+TEMPLATE_EXAMPLE = ["CF2001", "张三", "zhangsan", "13800001234", "座席员", "", "普通",
+                    "2026-03-01", "2026-06-01"]
 
 
 @dataclass
-class RowCheck:
+class RowCheck(Row):
     """One data row: its line number, raw values, the person it makes, and its problems."""
 
-    line: int
-    values: dict[str, str]
     person: PersonData | None = None
-    problems: list[str] = field(default_factory=list)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_rows(filename: str, data: bytes) -> list[list[str]]:
-    """The cells of the first sheet of an .xlsx, or of a .csv (UTF-8 or GBK), as text."""
-    return _read_rows(filename, data)
-
-
-def _read_rows(filename: str, data: bytes) -> list[list[str]]:
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise ImportFileError(_("This is not a readable .xlsx file.")) from error
-        sheet = book.worksheets[0]
-        rows = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        book.close()
-        return rows
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(_("The file's text encoding is not UTF-8 or GBK."))
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-
-
-def parse(filename: str, data: bytes) -> list[dict[str, str]]:
-    """Read the file into rows of named values; raise ImportFileError on a bad file."""
-    rows = [row for row in _read_rows(filename, data) if any(cell for cell in row)]
-    if not rows:
-        raise ImportFileError(_("The file is empty."))
-    header = [cell.strip().lower() for cell in rows[0]]
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header):
-        for name, aliases in HEADER_ALIASES.items():
-            if title in aliases and name not in positions:
-                positions[name] = index
-    missing = [name for name in REQUIRED if name not in positions]
-    if missing:
-        raise ImportFileError(
-            _("Columns missing from the first row: %(columns)s. Download the template to see them.",
-              columns=", ".join(missing))
-        )
-    body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise ImportFileError(_("At most %(n)d people per file.", n=MAX_ROWS))
-    return [
-        {name: (row[i] if i < len(row) else "") for name, i in positions.items()} for row in body
-    ]
 
 
 def _lookup(aliases: dict, value: str) -> str | None:
@@ -127,15 +59,6 @@ def _lookup(aliases: dict, value: str) -> str | None:
     for code, names in aliases.items():
         if lowered in names:
             return str(code)
-    return None
-
-
-def _date(value: str) -> date | None:
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"):
-        try:
-            return datetime.strptime(value.strip(), fmt).date()
-        except ValueError:
-            continue
     return None
 
 
@@ -190,12 +113,12 @@ def check_rows(rows: list[dict[str, str]]) -> list[RowCheck]:
             team_id = teams.get(values["team"].strip().lower())
             if team_id is None:
                 problems.append(_("Team “%(value)s” does not exist.", value=values["team"]))
-        hire = _date(values.get("hire_date", ""))
+        hire = parse_date(values.get("hire_date", ""))
         if hire is None:
             problems.append(_("Hire date must be a date such as 2026-03-01."))
         probation = None
         if values.get("probation_until"):
-            probation = _date(values["probation_until"])
+            probation = parse_date(values["probation_until"])
             if probation is None:
                 problems.append(_("Probation end must be a date such as 2026-06-01."))
             elif hire and probation < hire:
@@ -216,30 +139,10 @@ def check_rows(rows: list[dict[str, str]]) -> list[RowCheck]:
     return checks
 
 
-def store(filename: str, rows: list[dict[str, str]], owner: User) -> ImportBatch:
-    """Keep the parsed rows between preview and confirmation."""
-    batch = ImportBatch(kind="people", filename=filename[:200], created_by_id=owner.id,
-                        payload=json.dumps(rows, ensure_ascii=False))
-    db.session.add(batch)
-    return batch
-
-
-def rows_of(batch: ImportBatch) -> list[dict[str, str]]:
-    """The rows a batch holds."""
-    return json.loads(batch.payload)
-
-
-def apply(batch: ImportBatch, now: datetime) -> list[tuple[User, str]]:
+def apply(batch: ImportBatch, actor: User, now: datetime) -> list[tuple[User, str]]:
     """Create every person of the batch in this transaction, or raise Refusal and save none."""
-    if batch.applied_at is not None:
-        raise Refusal("file", _("This file has already been imported."))
-    checks = check_rows(rows_of(batch))
-    if any(c.problems for c in checks):
-        raise Refusal("file", _("Some rows have problems; nothing was imported."))
-    created = []
-    for check in checks:
-        created.append(create_person(check.person))
-    batch.applied_at = now
-    audit.record("people.import", batch, after={"filename": batch.filename,
-                                                "people": len(created)})
+    created = apply_rows(batch, check_rows(rows_of(batch)),
+                         lambda checks: [create_person(check.person) for check in checks], now)
+    audit.record("people.import", batch, actor=actor,
+                 after={"filename": batch.filename, "people": len(created)})
     return created

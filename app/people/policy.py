@@ -41,9 +41,20 @@ def can_manage_people(viewer) -> bool:
     return is_supervisor(viewer)
 
 
+def can_change_grade(viewer, person: User) -> bool:
+    """Grades are an agent's: a supervisor changes them (promotes), for agents only."""
+    return can_manage_people(viewer) and person.role == Role.AGENT
+
+
 def can_filter_details(viewer) -> bool:
     """Filtering by role, grade or status reveals details: supervisors and leads only."""
     return viewer.role in (Role.SUPERVISOR, Role.LEAD)
+
+
+def can_filter_everyone_by_details(viewer) -> bool:
+    """Supervisors filter the whole center by details; a lead's filters search their own team
+    (detail_scope)."""
+    return is_supervisor(viewer)
 
 
 def visible_people(viewer, stmt: Select) -> Select:
@@ -55,7 +66,7 @@ def visible_people(viewer, stmt: Select) -> Select:
 
 def detail_scope(viewer, stmt: Select) -> Select:
     """When a lead filters by details, only their own team's details are searchable."""
-    if is_supervisor(viewer):
+    if can_filter_everyone_by_details(viewer):
         return stmt
     return stmt.where(User.team_id == viewer.team_id)
 

@@ -6,11 +6,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app import areas
+from app import areas, imports
 from app.extensions import db
 from app.forms import ConfirmForm, choices
 from app.htmx import render, see_other
-from app.imports import ImportBatch, ImportFileError
+from app.imports import ImportBatch
 from app.pagination import paginate
 from app.people import bp, importer, policy, services
 from app.people.forms import (
@@ -23,7 +23,7 @@ from app.people.forms import (
     TeamForm,
 )
 from app.people.models import GradeChange, Role, Status, Team, User
-from app.timeutil import center_today, utcnow
+from app.timeutil import center_today
 from app.web import row_id
 from app.workflow import Refusal
 
@@ -214,7 +214,7 @@ def reset_password(person_id: int):
 def promote_person(person_id: int):
     """Promote an agent to another grade; the history is kept."""
     person = load_person(person_id)
-    if person.role != Role.AGENT:
+    if not policy.can_change_grade(current_user, person):
         abort(404)
     form = GradeForm()
     if request.method == "GET":
@@ -284,63 +284,38 @@ def new_team(team_id: int | None):
 @bp.route("/people/import", methods=["GET", "POST"])
 def import_people():
     """Upload a people file; every row is checked and shown before anything is saved."""
-    form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            rows = importer.parse(upload.filename or "", upload.read())
-        except ImportFileError as error:
-            form.file.errors = [*form.file.errors, str(error)]
-        else:
-            batch = importer.store(upload.filename or "", rows, current_user)
-            db.session.commit()
-            return see_other(url_for("people.preview_import", batch_id=batch.id))
-    return render("people/import_people.html", block="form", form=form,
-                  columns=importer.TEMPLATE_HEADER, status=422 if form.errors else 200)
+    return imports.upload_file(importer.SPEC, ImportForm(), "people/import_people.html",
+                               "people.preview_import", columns=importer.TEMPLATE_HEADER)
 
 
 def load_batch(batch_id: int) -> ImportBatch:
     """An import batch of the signed-in supervisor, or 404."""
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.created_by_id != current_user.id or batch.kind != "people":
-        abort(404)
-    return batch
+    return imports.load_batch(importer.SPEC, batch_id)
+
+
+def _preview(batch: ImportBatch, status: int = 200) -> Response:
+    checks = importer.check_rows(imports.rows_of(batch))
+    return render("people/preview_import.html", batch=batch, checks=checks,
+                  bad=len(imports.bad_rows(checks)), status=status)
 
 
 @bp.route("/people/import/<int:batch_id>")
 def preview_import(batch_id: int):
     """Every row with its problems; the import button only when there are none."""
-    batch = load_batch(batch_id)
-    checks = importer.check_rows(importer.rows_of(batch))
-    return render("people/preview_import.html", batch=batch, checks=checks,
-                  bad=sum(1 for c in checks if c.problems), form=ConfirmForm())
+    return _preview(load_batch(batch_id))
 
 
 @bp.route("/people/import/<int:batch_id>", methods=["POST"])
 def apply_import(batch_id: int):
     """Save every row in one transaction, or none."""
-    batch = load_batch(batch_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if batch.applied_at is not None:
-        abort(409)
-    try:
-        created = importer.apply(batch, utcnow())
-    except Refusal:
-        db.session.rollback()
-        checks = importer.check_rows(importer.rows_of(batch))
-        return render("people/preview_import.html", batch=batch, checks=checks,
-                      bad=sum(1 for c in checks if c.problems), form=form, status=422)
-    db.session.commit()
+    batch, created = imports.confirm(importer.SPEC, batch_id, importer.apply)
+    if isinstance(created, Refusal):
+        return _preview(batch, status=422)
     return render("people/import_done.html", batch=batch, created=created)
 
 
 @bp.route("/people/import/template.csv")
 def import_template():
     """A CSV with the expected columns and one example row."""
-    example = ["CF2001", "张三", "zhangsan", "13800001234", "座席员", "", "普通", "2026-03-01",
-               "2026-06-01"]
-    body = "\ufeff" + ",".join(importer.TEMPLATE_HEADER) + "\r\n" + ",".join(example) + "\r\n"
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=people-template.csv"})
+    return imports.template_csv("people-template.csv",
+                                [importer.TEMPLATE_HEADER, importer.TEMPLATE_EXAMPLE])

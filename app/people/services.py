@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import Any
 
 from flask import has_request_context
@@ -195,23 +194,17 @@ def save_team(team: Team | None, name: str, lead_id: int | None) -> Team:
     return team
 
 
-@cache
-def _head_count_statements() -> dict:
+def head_counts() -> dict[str, list[tuple[Any, int]]]:
+    """People by team, role and status: three grouped queries whatever the size."""
     current = User.status != Status.LEFT
-    return {
+    statements = {
         "team": select(Team.name, func.count(User.id))
         .select_from(User).outerjoin(Team, User.team_id == Team.id)
         .where(current).group_by(Team.id, Team.name).order_by(Team.id.asc().nulls_last()),
         "role": select(User.role, func.count(User.id)).where(current).group_by(User.role),
         "status": select(User.status, func.count(User.id)).group_by(User.status),
     }
-
-
-def head_counts() -> dict[str, list[tuple[Any, int]]]:
-    """People by team, role and status: three grouped queries whatever the size (each built
-    once: the statements take no argument)."""
-    return {key: list(db.session.execute(statement))
-            for key, statement in _head_count_statements().items()}
+    return {key: list(db.session.execute(statement)) for key, statement in statements.items()}
 
 
 def _actor_id() -> int | None:

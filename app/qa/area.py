@@ -11,7 +11,7 @@ from app.access import (
 )
 from app.areas import Area, NavLink, Panel
 from app.i18n import lazy_gettext as _l
-from app.qa import api, bp, demo, home, policy
+from app.qa import api, bp, demo, home, notifications, policy
 from app.settings import Kind, Spec
 
 
@@ -111,6 +111,7 @@ AREA = Area(
         "report": (_l("QA report"), None, None),
     },
     template_globals={"qa_policy": policy},
+    notification_kinds=notifications.KINDS,
     settings=(
         Spec("rule_notice_days", Kind.WHOLE, 1,
              _l("A sampling rule must be published this many days before its first day"),

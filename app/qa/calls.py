@@ -7,9 +7,8 @@ skipping serial nos. already in the log, so sending the same calls twice never m
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask_babel import gettext as _
@@ -18,26 +17,37 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app import audit
 from app.extensions import db
-from app.imports import ImportBatch, ImportFileError
-from app.people.importer import read_rows
+from app.i18n import lazy_gettext as _l
+from app.imports import Column, ImportBatch, Row, Spec, apply_rows, cell_text, rows_of
 from app.people.models import User
 from app.qa.models import Call, Direction
 from app.timeutil import center_tz
 
 MAX_DURATION_S = 24 * 3600
 CHUNK = 2000  # rows per INSERT and per look-up: well under every driver's parameter limit
-COLUMNS = ("serial_no", "employee_no", "started_at", "duration_s", "direction",
-           "customer_number", "recording_url")
-REQUIRED = ("serial_no", "employee_no", "started_at", "duration_s", "direction")
-HEADER_ALIASES = {
-    "serial_no": {"serial_no", "serial no.", "serial", "录音流水号", "流水号"},
-    "employee_no": {"employee_no", "employee no.", "工号", "座席工号"},
-    "started_at": {"started_at", "start", "start time", "开始时间", "呼叫时间"},
-    "duration_s": {"duration_s", "duration", "时长", "通话时长", "通话时长(秒)"},
-    "direction": {"direction", "方向", "呼叫方向"},
-    "customer_number": {"customer_number", "customer number", "客户号码", "主叫号码"},
-    "recording_url": {"recording_url", "recording", "录音地址", "录音链接"},
-}
+SPEC = Spec(
+    kind="calls",
+    columns=(
+        Column("serial_no", ("serial no.", "serial", "录音流水号", "流水号"), required=True,
+               label=_l("Recording serial no.")),
+        Column("employee_no", ("employee no.", "工号", "座席工号"), required=True,
+               label=_l("Employee no.")),
+        Column("started_at", ("start", "start time", "开始时间", "呼叫时间"), required=True,
+               label=_l("Start time")),
+        Column("duration_s", ("duration", "时长", "通话时长", "通话时长(秒)"), required=True,
+               label=_l("Duration (s)")),
+        Column("direction", ("方向", "呼叫方向"), required=True, label=_l("Direction")),
+        Column("customer_number", ("customer number", "客户号码", "主叫号码"),
+               label=_l("Customer number")),
+        Column("recording_url", ("recording", "录音地址", "录音链接"),
+               label=_l("Recording address")),
+    ),
+    max_rows=200_000,
+    too_many=lambda n: _("At most %(n)d calls per file.", n=n),
+    template=False,
+)
+COLUMNS = SPEC.keys
+REQUIRED = tuple(c.key for c in SPEC.columns if c.required)
 DIRECTIONS = {"in": Direction.IN, "inbound": Direction.IN, "呼入": Direction.IN,
               "out": Direction.OUT, "outbound": Direction.OUT, "呼出": Direction.OUT}
 SERIAL = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
@@ -47,56 +57,15 @@ TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/
 
 
 @dataclass
-class CallRow:
+class CallRow(Row):
     """One row as read, what it becomes, and what is wrong with it."""
 
-    number: int  # 1-based, as the user counts rows of data
-    values: dict[str, str]
-    problems: list[str] = field(default_factory=list)
     call: dict | None = None
 
-
-MAX_FILE_ROWS = 200_000
-KIND = "calls"
-
-
-def parse(filename: str, data: bytes) -> list[dict[str, str]]:
-    """A call log file as rows of named values; ImportFileError for an unreadable file."""
-    rows = [row for row in read_rows(filename, data) if any(cell for cell in row)]
-    if not rows:
-        raise ImportFileError(_("The file is empty."))
-    positions: dict[str, int] = {}
-    for index, title in enumerate(rows[0]):
-        key = header_key(title)
-        if key is not None and key not in positions:
-            positions[key] = index
-    missing = [COLUMN_LABELS[key]() for key in REQUIRED if key not in positions]
-    if missing:
-        raise ImportFileError(_("Columns missing from the first row: %(columns)s.",
-                                columns=", ".join(missing)))
-    if len(rows) - 1 > MAX_FILE_ROWS:
-        raise ImportFileError(_("At most %(n)d calls per file.", n=MAX_FILE_ROWS))
-    return [{key: (row[i] if i < len(row) else "") for key, i in positions.items()}
-            for row in rows[1:]]
-
-
-def store_batch(filename: str, rows: list[dict[str, str]], owner: User):
-    """Keep the uploaded rows until the person confirms them."""
-    batch = ImportBatch(kind=KIND, filename=filename[:200], payload=json.dumps(
-        rows, ensure_ascii=False), created_by_id=owner.id)
-    db.session.add(batch)
-    return batch
-
-
-def rows_of(batch) -> list[dict[str, str]]:
-    """The rows an upload holds."""
-    return json.loads(batch.payload)
-
-
-def header_key(name: str) -> str | None:
-    """The column a header names, in either language."""
-    wanted = name.strip().lower()
-    return next((key for key, names in HEADER_ALIASES.items() if wanted in names), None)
+    @property
+    def number(self) -> int:
+        """1-based, as the user counts rows of data (the API names rows so)."""
+        return self.line - 1
 
 
 def parse_started(value: str) -> datetime | None:
@@ -119,20 +88,10 @@ def parse_started(value: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    return str(value).strip()
-
-
 def check_rows(rows: list[dict]) -> list[CallRow]:
     """Every row checked, with its problems in words; people looked up in one query."""
-    checked = [CallRow(n, {key: _text(row.get(key)) for key in COLUMNS})
-               for n, row in enumerate(rows, start=1)]
+    checked = [CallRow(line, {key: cell_text(row.get(key)) for key in COLUMNS})
+               for line, row in enumerate(rows, start=2)]
     numbers = {row.values["employee_no"] for row in checked if row.values["employee_no"]}
     people = {}
     for chunk in _chunks(sorted(numbers)):
@@ -143,7 +102,7 @@ def check_rows(rows: list[dict]) -> list[CallRow]:
         values, problems = row.values, row.problems
         for key in REQUIRED:
             if not values[key]:
-                problems.append(_("%(column)s is missing.", column=COLUMN_LABELS[key]()))
+                problems.append(_("%(column)s is missing.", column=SPEC.column(key).title))
         serial = values["serial_no"]
         if serial and not SERIAL.fullmatch(serial):
             problems.append(_("The serial no. may hold only letters, digits and - _ . : "
@@ -188,17 +147,6 @@ def check_rows(rows: list[dict]) -> list[CallRow]:
     return checked
 
 
-COLUMN_LABELS = {
-    "serial_no": lambda: _("Recording serial no."),
-    "employee_no": lambda: _("Employee no."),
-    "started_at": lambda: _("Start time"),
-    "duration_s": lambda: _("Duration (s)"),
-    "direction": lambda: _("Direction"),
-    "customer_number": lambda: _("Customer number"),
-    "recording_url": lambda: _("Recording address"),
-}
-
-
 def _chunks(items: list, size: int = CHUNK):
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -235,3 +183,8 @@ def store(rows: list[CallRow], source: str, actor: User | None = None,
                         "already_there": result.already_there})
     return result
 
+
+def apply(batch: ImportBatch, actor: User, now: datetime) -> Stored:
+    """Store every call of an uploaded file, or raise Refusal and store none."""
+    return apply_rows(batch, check_rows(rows_of(batch)),
+                      lambda rows: store(rows, "file", actor=actor, what=f"file {batch.id}"), now)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
+from app.inbox import services as inbox
 from app.people.models import Role, User
 from app.qa.models import (
     Call,
@@ -105,6 +106,10 @@ def save(evaluation: Evaluation, reviewer: User, marks: list[Mark], seen_version
     if publish:
         evaluation.status = EvaluationStatus.PUBLISHED
         evaluation.published_at = now
+        if evaluation.calibration_id is None:  # calibration scores are never the agent's
+            inbox.post(evaluation.agent_id, "evaluation.published", "qa.show_evaluation",
+                       {"evaluation_id": evaluation.id}, at=now,
+                       serial=evaluation.call.serial_no, score=evaluation.score)
     audit.record("evaluation.publish" if publish else "evaluation.save", evaluation,
                  actor=reviewer, before=before, after={
                      **audit.snapshot(evaluation, FIELDS),

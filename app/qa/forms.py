@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from app.forms import choices
 from app.i18n import lazy_gettext as _l
 from app.qa.models import Scope
+from app.workflow import VersionedForm
 
 WEEKDAYS = choices([(0, _l("Mon")), (1, _l("Tue")), (2, _l("Wed")), (3, _l("Thu")), (4, _l("Fri")),
             (5, _l("Sat")), (6, _l("Sun"))])
@@ -28,8 +29,9 @@ DIRECTIONS = choices([("any", _l("In and out")), ("in", _l("Incoming only")),
                       ("out", _l("Outgoing only"))])
 
 
-class RuleForm(FlaskForm):
-    """A sampling rule, in the words of the rule: whose calls, which days, which call."""
+class RuleForm(VersionedForm):
+    """A sampling rule, in the words of the rule: whose calls, which days, which call (and
+    the version of the draft it was drawn from)."""
 
     name = StringField(_l("Rule name"), validators=[InputRequired(), Length(max=100)])
     scope = SelectField(_l("Covers"), choices=SCOPES)
@@ -50,13 +52,10 @@ class RuleForm(FlaskForm):
                             validators=[InputRequired(), NumberRange(1, 500)])
     nth_to = IntegerField(_l("to the Mth"), default=1,
                           validators=[InputRequired(), NumberRange(1, 500)])
-    version = HiddenField()
 
 
-class VersionForm(FlaskForm):
+class VersionForm(VersionedForm):
     """A one-click action on a row that carries a version (publish, revoke, confirm)."""
-
-    version = HiddenField()
 
 
 class TokenForm(FlaskForm):

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.people.models import Role, User
@@ -14,34 +13,20 @@ from app.qa.rules import recently_published_for_team
 from app.timeutil import center_today, utcnow
 
 
-@cache
-def _statements() -> dict:
-    """The card's query per role, built once; the person and the day are bound per request."""
-    return {
-        Role.LEAD: recently_published_for_team(bindparam("team"), bindparam("since"))
-        .order_by(SamplingRule.published_at.desc()).limit(5),
-        Role.AGENT: select(func.count(Evaluation.id)).where(
-            Evaluation.agent_id == bindparam("me"),
-            Evaluation.status == EvaluationStatus.PUBLISHED,
-            Evaluation.calibration_id.is_(None), Evaluation.read_at.is_(None)),
-        Role.QA: select(func.count(SampledCall.id)).join(
-            SampleDraw, SampledCall.draw_id == SampleDraw.id).where(
-            SampleDraw.day == bindparam("day"), SampledCall.reviewer_id == bindparam("me")),
-    }
-
-
 def card(user: User) -> dict | None:
     """Rules just published for a lead's team, what an agent has to read, a reviewer's share
     of today's sample; nothing for a supervisor."""
-    statements = _statements()
     if user.role == Role.LEAD and user.team_id:
         since = utcnow() - timedelta(days=14)
-        found = db.session.scalars(statements[Role.LEAD],
-                                   {"team": user.team_id, "since": since}).all()
+        found = db.session.scalars(recently_published_for_team(user.team_id, since)
+                                   .order_by(SamplingRule.published_at.desc()).limit(5)).all()
         return {"rules": found}
     if user.role == Role.AGENT:
-        return {"unread": db.session.scalar(statements[Role.AGENT], {"me": user.id})}
+        return {"unread": db.session.scalar(select(func.count(Evaluation.id)).where(
+            Evaluation.agent_id == user.id, Evaluation.status == EvaluationStatus.PUBLISHED,
+            Evaluation.calibration_id.is_(None), Evaluation.read_at.is_(None)))}
     if user.role == Role.QA:
-        return {"share": db.session.scalar(statements[Role.QA],
-                                           {"me": user.id, "day": center_today()})}
+        return {"share": db.session.scalar(select(func.count(SampledCall.id)).join(
+            SampleDraw, SampledCall.draw_id == SampleDraw.id).where(
+            SampleDraw.day == center_today(), SampledCall.reviewer_id == user.id))}
     return None

@@ -73,8 +73,66 @@ def can_see_rule(viewer, rule: SamplingRule | None, covering_ids: set[int] | Non
     published rules that cover them."""
     if rule is None or not viewer.is_authenticated:
         return False
-    if is_supervisor(viewer) or viewer.role == Role.QA:
+    if can_see_every_rule(viewer):
         return True
     if rule.status != RuleStatus.PUBLISHED:
         return False
-    return viewer.role == Role.LEAD or (covering_ids is not None and rule.id in covering_ids)
+    return (can_see_published_rules(viewer)
+            or (covering_ids is not None and rule.id in covering_ids))
+
+
+def _is(viewer, *roles: Role) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated and viewer.role in roles)
+
+
+def can_see_every_rule(viewer) -> bool:
+    """Drafts and every published rule: QA reviewers and supervisors."""
+    return _is(viewer, Role.QA, Role.SUPERVISOR)
+
+
+def can_see_published_rules(viewer) -> bool:
+    """Every published rule, covering them or not: leads, QA reviewers and supervisors."""
+    return _is(viewer, Role.LEAD, Role.QA, Role.SUPERVISOR)
+
+
+def can_write_rules(viewer) -> bool:
+    """Write, change and publish sampling rules: QA reviewers."""
+    return _is(viewer, Role.QA)
+
+
+def can_score(viewer) -> bool:
+    """Score calls, and filter the evaluations down to their own: QA reviewers."""
+    return _is(viewer, Role.QA)
+
+
+def can_edit_scorecards(viewer) -> bool:
+    """Create scorecards and change their items: supervisors."""
+    return _is(viewer, Role.SUPERVISOR)
+
+
+def can_start_calibration(viewer) -> bool:
+    """Open a calibration round on a call: supervisors."""
+    return _is(viewer, Role.SUPERVISOR)
+
+
+def can_score_calibration(viewer, round_: Calibration | None) -> bool:
+    """Score an open calibration round blind: QA reviewers."""
+    return round_ is not None and round_.closed_at is None and _is(viewer, Role.QA)
+
+
+def can_close_calibration(viewer, round_: Calibration | None) -> bool:
+    """Close an open calibration round: supervisors."""
+    return round_ is not None and round_.closed_at is None and _is(viewer, Role.SUPERVISOR)
+
+
+def can_see_calibration_result(viewer, round_: Calibration | None) -> bool:
+    """The agreement of a round: supervisors at any time, the reviewers once it is closed."""
+    if round_ is None or not _is(viewer, *Role):
+        return False
+    return round_.closed_at is not None or _is(viewer, Role.SUPERVISOR)
+
+
+def can_report_on_center(viewer) -> bool:
+    """Reports over every agent, and per reviewer: QA reviewers and supervisors (a lead's
+    report covers their own team's agents)."""
+    return _is(viewer, Role.QA, Role.SUPERVISOR)

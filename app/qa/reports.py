@@ -12,7 +12,6 @@ import calendar
 import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 
 from sqlalchemy import Select, and_, bindparam, case, func, select
 
@@ -121,20 +120,12 @@ def _statements(group: str, dialect: str, agents=None) -> dict[str, Select]:
     }
 
 
-@cache
-def _center_statements(group: str, dialect: str) -> dict[str, Select]:
-    """The center-wide report's queries, built once per grouping (building and keying them
-    cost more than running them over a month of evaluations)."""
-    return _statements(group, dialect)
-
-
 def build(period: str, day: date, group: str, agents=None) -> Report:
     """The report: five queries whatever the number of evaluations."""
     first, last = bounds(period, day)
     report = Report(period, first, last, group)
     dialect = db.session.get_bind().dialect.name
-    statements = (_center_statements(group, dialect) if agents is None
-                  else _statements(group, dialect, agents))
+    statements = _statements(group, dialect, agents)
     params = window(first, last)
     total, average, *buckets = db.session.execute(statements["summary"], params).one()
     report.count, report.average = total, float(average) if average is not None else None

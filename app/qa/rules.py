@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, or_, select
 
 from app import audit
 from app.extensions import db
@@ -150,16 +149,11 @@ def follower_data(rule: SamplingRule, now: datetime) -> RuleData:
                     rule.direction, rule.nth_from, rule.nth_to)
 
 
-@cache
-def _successor_statement():
-    return (select(SamplingRule.first_day).where(
-        SamplingRule.follows_id == bindparam("rule"), SamplingRule.status == RuleStatus.PUBLISHED)
-        .order_by(SamplingRule.first_day).limit(1))
-
-
 def successor_start(rule: SamplingRule) -> date | None:
     """The first day of the published rule that follows this one, if any."""
-    return db.session.scalar(_successor_statement(), {"rule": rule.id})
+    return db.session.scalar(select(SamplingRule.first_day).where(
+        SamplingRule.follows_id == rule.id, SamplingRule.status == RuleStatus.PUBLISHED)
+        .order_by(SamplingRule.first_day).limit(1))
 
 
 def terms(rule: SamplingRule) -> sampling.Terms:
@@ -186,34 +180,22 @@ def covered(rule: SamplingRule):
 
 
 def rules_covering(user: User):
-    """A select of the published rules that cover this person."""
-    return _rules_covering(user.team_id is not None, user.role == Role.AGENT).params(
-        me=user.id, team=user.team_id)
+    """A select of the published rules that cover this person: named in them, their team's,
+    and for an agent the rules of all agents."""
+    named = select(sampling_rule_person.c.rule_id).where(
+        sampling_rule_person.c.user_id == user.id)
+    ways = [and_(SamplingRule.scope == Scope.PEOPLE, SamplingRule.id.in_(named))]
+    if user.team_id is not None:
+        ways.append(and_(SamplingRule.scope == Scope.TEAM,
+                         SamplingRule.team_id == user.team_id))
+    if user.role == Role.AGENT:
+        ways.append(SamplingRule.scope == Scope.ALL)
+    return select(SamplingRule).where(SamplingRule.status == RuleStatus.PUBLISHED, or_(*ways))
 
 
 def covering_rule_ids(user: User) -> set[int]:
-    """The ids of the published rules that cover this person (a query built once per kind of
-    person, whose rules a page asks for on every view)."""
-    stmt = _covering_ids(user.team_id is not None, user.role == Role.AGENT)
-    return set(db.session.scalars(stmt, {"me": user.id, "team": user.team_id}))
-
-
-@cache
-def _covering_ids(in_team: bool, agent: bool):
-    return _rules_covering(in_team, agent).with_only_columns(SamplingRule.id)
-
-
-@cache
-def _rules_covering(in_team: bool, agent: bool):
-    named = select(sampling_rule_person.c.rule_id).where(
-        sampling_rule_person.c.user_id == bindparam("me"))
-    ways = [and_(SamplingRule.scope == Scope.PEOPLE, SamplingRule.id.in_(named))]
-    if in_team:
-        ways.append(and_(SamplingRule.scope == Scope.TEAM,
-                         SamplingRule.team_id == bindparam("team")))
-    if agent:
-        ways.append(SamplingRule.scope == Scope.ALL)
-    return select(SamplingRule).where(SamplingRule.status == RuleStatus.PUBLISHED, or_(*ways))
+    """The ids of the published rules that cover this person."""
+    return set(db.session.scalars(rules_covering(user).with_only_columns(SamplingRule.id)))
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -223,22 +205,16 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
                                    center_tz()).astimezone(UTC)
 
 
-@cache
-def _day_calls_statement():
-    return (select(Call.id, Call.agent_id, Call.serial_no, Call.started_at, Call.duration_s,
-                   Call.direction)
-            .where(Call.started_at >= bindparam("start"), Call.started_at < bindparam("end"),
-                   Call.agent_id.in_(bindparam("agents", expanding=True))))
-
-
 def day_calls(agent_ids: list[int], day: date) -> dict[int, list[tuple[int, sampling.CallFact]]]:
     """Each agent's calls of the day as (call id, facts), read in one query."""
     start, end = day_bounds(day)
     found: dict[int, list[tuple[int, sampling.CallFact]]] = {a: [] for a in agent_ids}
     if not agent_ids:
         return found
-    rows = db.session.execute(_day_calls_statement(),
-                              {"start": start, "end": end, "agents": agent_ids})
+    rows = db.session.execute(
+        select(Call.id, Call.agent_id, Call.serial_no, Call.started_at, Call.duration_s,
+               Call.direction)
+        .where(Call.started_at >= start, Call.started_at < end, Call.agent_id.in_(agent_ids)))
     for call_id, agent_id, serial, started, duration, direction in rows:
         found[agent_id].append((call_id, sampling.CallFact(serial, started, duration,
                                                            direction)))

@@ -6,7 +6,7 @@ from app.areas import Area, NavLink, Panel
 from app.i18n import lazy_gettext as _l
 from app.people.models import Role
 from app.settings import Kind, Spec
-from app.staff import bp, demo, leave_routes, pending, policy, schedule, swap_routes
+from app.staff import bp, demo, leave_routes, notifications, pending, policy, schedule, swap_routes
 from app.timeutil import center_today
 
 
@@ -15,9 +15,8 @@ def _waiting_card(user) -> dict | None:
     if found is None:
         return None
     return {"waiting": found, "kinds": leave_routes.KIND_LABELS,
-            "statuses": leave_routes.STATUS_LABELS, "decision": leave_routes.DecisionForm(),
-            "swap_labels": swap_routes.STATUS_LABELS, "swap_buttons": swap_routes.BUTTONS,
-            "shift_text": swap_routes.shift_text}
+            "statuses": leave_routes.STATUS_LABELS, "swap_labels": swap_routes.STATUS_LABELS,
+            "swap_buttons": swap_routes.BUTTONS, "shift_text": swap_routes.shift_text}
 
 
 def _next_shifts(user) -> dict | None:
@@ -113,6 +112,7 @@ AREA = Area(
         "away_request": (_l("Away request"), None, None),
     },
     template_globals={"staff_policy": policy},
+    notification_kinds=notifications.KINDS,
     settings=(
         Spec("leave_notice_days", Kind.WHOLE, 1, _l("Leave must be asked this many days ahead"),
              _l("days"), 0, 30),

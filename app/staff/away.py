@@ -11,11 +11,12 @@ from sqlalchemy.orm import joinedload
 
 from app import audit
 from app.extensions import db
+from app.inbox import services as inbox
 from app.people.models import User
 from app.settings import value as setting
 from app.staff.leave import lead_of
 from app.staff.models import AwayRequest, AwayStatus, Shift
-from app.workflow import NotYourTurnError, Refusal, StaleError
+from app.workflow import Refusal, check_turn
 
 OPEN = (AwayStatus.REQUESTED, AwayStatus.AWAY)
 
@@ -55,24 +56,22 @@ def can_decide(actor: User, away: AwayRequest) -> bool:
 def decide(away: AwayRequest, actor: User, allow: bool, seen_version: int,
            now: datetime) -> None:
     """One tap: allow (the clock starts) or refuse."""
-    if away.version != seen_version or away.status != AwayStatus.REQUESTED:
-        raise StaleError
-    if not can_decide(actor, away):
-        raise NotYourTurnError
+    check_turn(can_decide(actor, away), away, seen_version,
+               still_open=away.status == AwayStatus.REQUESTED)
     away.status = AwayStatus.AWAY if allow else AwayStatus.REFUSED
     away.decided_by_id = actor.id
     if allow:
         away.left_at = now
     audit.record("away.allow" if allow else "away.refuse", away, actor=actor,
                  after={"status": away.status})
+    inbox.post(away.user_id, "away.allowed" if allow else "away.refused", "staff.away_board", {},
+               at=now, asked=away.requested_at)
 
 
 def come_back(away: AwayRequest, actor: User, seen_version: int, now: datetime) -> None:
     """The agent (or the lead for them) marks the return."""
-    if away.version != seen_version or away.status != AwayStatus.AWAY:
-        raise StaleError
-    if actor.id != away.user_id and not can_decide(actor, away):
-        raise NotYourTurnError
+    check_turn(actor.id == away.user_id or can_decide(actor, away), away, seen_version,
+               still_open=away.status == AwayStatus.AWAY)
     away.status = AwayStatus.BACK
     away.back_at = now
     audit.record("away.back", away, actor=actor, after={

@@ -7,22 +7,22 @@ from datetime import timedelta
 from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
-from wtforms import HiddenField
 
 from app.database import lock_for_change
 from app.extensions import db
+from app.forms import ConfirmForm
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.i18n import lazy_gettext as _l
-from app.people.models import Role, Team
+from app.people.models import Team
 from app.settings import value as setting
 from app.staff import away, bp, policy
+from app.staff.forms import AwayDecisionForm
 from app.staff.leave import lead_of
 from app.staff.models import AwayRequest, AwayStatus
 from app.timeutil import utcnow
-from app.workflow import Refusal
+from app.workflow import PENDING_CHANGED, Refusal, VersionedForm
 
 POLL = "every 10s"  # how often the live list and the agent's own status redraw themselves
 
@@ -32,30 +32,6 @@ STATUS_LABELS = {
     AwayStatus.BACK: _l("Back"),
     AwayStatus.REFUSED: _l("Refused"),
 }
-
-
-class AskForm(FlaskForm):
-    """The one-tap request: only the CSRF token."""
-
-
-class AwayDecisionForm(FlaskForm):
-    """Allow or refuse, with the version the lead saw."""
-
-    decision = HiddenField()
-    version = HiddenField()
-
-
-class BackForm(FlaskForm):
-    """Mark the return, with the version seen."""
-
-    version = HiddenField()
-
-
-def _version(form) -> int:
-    try:
-        return int(form.version.data or 0)
-    except ValueError:
-        return -1
 
 
 def stopwatch(minutes: float) -> str:
@@ -83,11 +59,10 @@ def board_context(error: str = "") -> dict:
     now = utcnow()
     context = {"limit": setting("away_minutes"), "statuses": STATUS_LABELS, "elapsed": elapsed,
                "stopwatch": stopwatch,
-               "error": error, "poll": POLL, "ask_form": AskForm(),
-               "decision": AwayDecisionForm(), "back_form": BackForm(), "rows": [],
+               "error": error, "poll": POLL, "rows": [],
                "mine": None, "mine_minutes": 0.0, "lead": None, "show_team": False,
                "teams": {}, "recent": [], "on_shift": False}
-    if current_user.role == Role.AGENT:
+    if policy.can_ask_away(current_user):
         mine = db.session.scalar(
             select(AwayRequest).where(AwayRequest.user_id == current_user.id)
             .order_by(AwayRequest.requested_at.desc(), AwayRequest.id.desc()).limit(1))
@@ -96,7 +71,7 @@ def board_context(error: str = "") -> dict:
             context.update(mine=mine, mine_minutes=(now - since).total_seconds() / 60)
         context["lead"] = lead_of(current_user)
         context["on_shift"] = away.current_shift(current_user, now) is not None
-    elif current_user.role in (Role.LEAD, Role.SUPERVISOR):
+    elif policy.can_watch_away(current_user):
         if policy.is_supervisor(current_user):
             rows = away.live(None, now)
         else:
@@ -127,9 +102,9 @@ def minutes_away(item: AwayRequest) -> float:
 
 
 def _block() -> str | None:
-    if current_user.role == Role.AGENT:
+    if policy.can_ask_away(current_user):
         return "mine"
-    if current_user.role in (Role.LEAD, Role.SUPERVISOR):
+    if policy.can_watch_away(current_user):
         return "live"
     return None
 
@@ -144,7 +119,7 @@ def away_board():
 @bp.route("/away/ask", methods=["POST"])
 def ask_away():
     """An agent on shift asks the lead to step away."""
-    form = AskForm()
+    form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -155,9 +130,9 @@ def ask_away():
     db.session.commit()
     if wants_fragment():
         return trigger(render("staff/away_board.html", block="mine", **board_context()),
-                       "pending-changed")
+                       PENDING_CHANGED)
     flash(_("Your team lead has been asked."), "success")
-    return trigger(see_other(url_for("staff.away_board")), "pending-changed")
+    return trigger(see_other(url_for("staff.away_board")), PENDING_CHANGED)
 
 
 @bp.route("/away/<int:away_id>/decide", methods=["POST"])
@@ -165,24 +140,24 @@ def decide_away(away_id: int):
     """The lead allows (the clock starts) or refuses, with one tap."""
     item = load_away(away_id)
     form = AwayDecisionForm()
-    if not form.validate_on_submit() or form.decision.data not in ("allow", "refuse"):
+    if not form.validate_on_submit():
         abort(400)
-    away.decide(item, current_user, form.decision.data == "allow", _version(form), utcnow())
+    away.decide(item, current_user, form.approves(), form.seen_version(), utcnow())
     db.session.commit()
     if wants_fragment():
         return trigger(render("staff/away_board.html", block="live", **board_context()),
-                       "pending-changed")
-    return trigger(see_other(url_for("staff.away_board")), "pending-changed")
+                       PENDING_CHANGED)
+    return trigger(see_other(url_for("staff.away_board")), PENDING_CHANGED)
 
 
 @bp.route("/away/<int:away_id>/back", methods=["POST"])
 def return_away(away_id: int):
     """The agent (or the lead for them) marks the return to the seat."""
     item = load_away(away_id)
-    form = BackForm()
+    form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    away.come_back(item, current_user, _version(form), utcnow())
+    away.come_back(item, current_user, form.seen_version(), utcnow())
     db.session.commit()
     if wants_fragment():
         block = "mine" if item.user_id == current_user.id else "live"

@@ -6,20 +6,8 @@ from flask import abort, flash, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
-from wtforms import (
-    DateField,
-    FieldList,
-    Form,
-    FormField,
-    HiddenField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.database import lock_for_change
 from app.extensions import db
@@ -27,101 +15,20 @@ from app.forms import choices
 from app.htmx import render, see_other, trigger, wants_fragment
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
-from app.people.models import Role, Team
+from app.people.models import Team
 from app.staff import bp, handovers, pending, policy
-from app.staff.models import Handover, HandoverItem, HandoverItemKind
+from app.staff.forms import ITEM_KIND_LABELS as KIND_LABELS
+from app.staff.forms import MAX_HANDOVER_ROWS as MAX_ROWS
+from app.staff.forms import AckForm, HandoverForm
+from app.staff.models import Handover, HandoverItem
 from app.timeutil import center_today, utcnow
-from app.workflow import Refusal
+from app.workflow import PENDING_CHANGED, Refusal, StepViews, VersionedForm
 
-ROWS = 3  # empty item rows a new handover starts with
-MAX_ROWS = 20  # "add another item" stops here
-
-KIND_LABELS = {
-    HandoverItemKind.CUSTOMER: _l("Unfinished customer matter"),
-    HandoverItemKind.INSTRUCTION: _l("Instruction from above"),
-    HandoverItemKind.EQUIPMENT: _l("Equipment fault"),
-}
 ACK_LABELS = {
     "pending": _l("Not acknowledged yet"),
     "acknowledged": _l("Acknowledged"),
     "needs_more": _l("More asked for"),
 }
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
-
-
-class ItemForm(Form):
-    """One handed-over matter; a row left empty is ignored."""
-
-    kind = SelectField(_l("Kind"), choices=choices([("", _l("— choose —")),
-                                                    *KIND_LABELS.items()]),
-                       validate_choice=False)
-    details = TextAreaField(_l("Details"), validators=[Optional(), Length(max=1000)])
-    contact = StringField(_l("Contact"), validators=[Optional(), Length(max=100)],
-                          description=_l("Who to call back or ask: name, phone, extension."))
-
-    def is_empty(self) -> bool:
-        """Nothing entered in the row."""
-        return not any((self.kind.data or "", (self.details.data or "").strip(),
-                        (self.contact.data or "").strip()))
-
-
-class HandoverForm(FlaskForm):
-    """What the outgoing shift hands over."""
-
-    team_id = SelectField(_l("Team"), coerce=_int_or_none, validate_choice=False,
-                          validators=[DataRequired(message=_l("Choose a team."))])
-    day = DateField(_l("Day"), validators=[InputRequired(message=_l("Enter the day."))])
-    shift_label = StringField(_l("Outgoing shift"), validators=[Optional(), Length(max=32)],
-                              description=_l("For example: early shift."))
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=1000)])
-    items = FieldList(FormField(ItemForm), min_entries=ROWS, max_entries=MAX_ROWS)
-
-    def check_items(self) -> bool:
-        """Each row that was filled in needs a kind and details; marks the rows at fault."""
-        ok = True
-        for entry in self.items:
-            if entry.form.is_empty():
-                continue
-            if entry.kind.data not in set(HandoverItemKind):
-                entry.kind.errors = [*entry.kind.errors, _("Choose what this item is about.")]
-                ok = False
-            if not (entry.details.data or "").strip():
-                entry.details.errors = [*entry.details.errors, _("Every item needs its details.")]
-                ok = False
-        return ok
-
-    def filled_items(self) -> list[tuple[str, str, str]]:
-        """(kind, details, contact) of the rows that were filled in."""
-        return [(e.kind.data, e.details.data or "", e.contact.data or "")
-                for e in self.items if not e.form.is_empty()]
-
-
-class AckForm(FlaskForm):
-    """Acknowledge one item, or ask for more about it."""
-
-    decision = HiddenField()
-    note = TextAreaField(_l("What more do you need to know?"),
-                         validators=[Optional(), Length(max=500)])
-    version = HiddenField()
-
-
-class VersionForm(FlaskForm):
-    """A one-button action on a versioned row (sign, close)."""
-
-    version = HiddenField()
-
-
-def _version(form) -> int:
-    try:
-        return int(form.version.data or 0)
-    except ValueError:
-        return -1
 
 
 def load_handover(handover_id: int) -> Handover:
@@ -132,17 +39,16 @@ def load_handover(handover_id: int) -> Handover:
     return handover
 
 
-def current_handover(item: HandoverItem) -> Handover:
-    """The handover an item is listed on now: the latest it was carried forward to."""
-    return db.session.get(Handover, item.ack_handover_id or item.handover_id)
-
-
 def writable_teams() -> list[Team]:
     """Teams the signed-in person may write handovers for."""
     stmt = select(Team).order_by(Team.name)
     if not policy.is_supervisor(current_user):
         stmt = stmt.where(Team.lead_id == current_user.id)
     return list(db.session.scalars(stmt))
+
+
+def _show_url(handover: Handover) -> str:
+    return url_for("staff.show_handover", handover_id=handover.id)
 
 
 def waiting_count(handover: Handover, items: list[HandoverItem]) -> int:
@@ -153,11 +59,10 @@ def waiting_count(handover: Handover, items: list[HandoverItem]) -> int:
 def _show_context(handover: Handover, **extra) -> dict:
     items = handovers.items_to_receive(handover)
     receiving = handover.signed_at is None and handovers.may_receive(current_user, handover)
-    return {"handover": handover, "items": items, "receiving": receiving,
-            "waiting": waiting_count(handover, items), "kinds": KIND_LABELS,
-            "acks": ACK_LABELS, "ack_form": AckForm(), "version_form": VersionForm(),
-            "sign_error": "", "item_errors": {}, "sign_hint": sign_hint, "with_sign": True,
-            **extra}
+    waiting = waiting_count(handover, items)
+    return {"handover": handover, "items": items, "receiving": receiving, "waiting": waiting,
+            "kinds": KIND_LABELS, "acks": ACK_LABELS, "sign_error": "", "item_errors": {},
+            "sign_hint": sign_hint(waiting) if waiting else "", "with_sign": True, **extra}
 
 
 def sign_hint(waiting: int) -> str:
@@ -181,7 +86,7 @@ def list_handovers():
                                     selectinload(Handover.items))
     if team_id is not None:
         stmt = stmt.where(Handover.team_id == team_id)
-    elif current_user.role == Role.LEAD:
+    elif not policy.can_see_all_handovers(current_user):
         stmt = stmt.where(Handover.team_id.in_([t.id for t in teams]))
     page = paginate(policy.visible_handovers(current_user, stmt)
                     .order_by(Handover.day.desc(), Handover.id.desc()))
@@ -190,14 +95,13 @@ def list_handovers():
                                                         joinedload(Handover.written_by))
         .order_by(Handover.written_at)).all()
     open_items = []
-    if current_user.role == Role.LEAD:
+    if not policy.can_see_all_handovers(current_user):
         for team in teams:
             open_items.extend(handovers.open_items(team.id))
     return render("staff/list_handovers.html", block="results", page=page, teams=teams,
                   team_id=team_id, args={"team": team_id} if team_id else {},
                   waiting=waiting, open_items=open_items, kinds=KIND_LABELS, acks=ACK_LABELS,
-                  version_form=VersionForm(),
-                  show_team_filter=policy.is_supervisor(current_user))
+                  show_team_filter=policy.can_see_all_handovers(current_user))
 
 
 @bp.route("/handovers/new", methods=["GET", "POST"])
@@ -237,15 +141,13 @@ def new_handover():
                 db.session.commit()
                 flash(_("The handover has been written. The incoming lead acknowledges each "
                         "item and signs."), "success")
-                return trigger(see_other(url_for("staff.show_handover",
-                                                 handover_id=handover.id)), "pending-changed")
+                return trigger(see_other(_show_url(handover)), PENDING_CHANGED)
     status = 422 if form.errors or not rows_ok else 200
     team_id = form.team_id.data if form.team_id.data in {t.id for t in teams} else None
     carried = handovers.open_items(team_id) if team_id else []
     block = "carried" if request.args.get("carried") else "form"
     return render("staff/handover_form.html", block=block, form=form, teams=teams,
                   carried=carried, kinds=KIND_LABELS, acks=ACK_LABELS, status=status,
-                  version_form=VersionForm(),
                   next_row=len(form.items), max_rows=MAX_ROWS)
 
 
@@ -279,7 +181,7 @@ def ack_handover_item(handover_id: int, item_id: int):
         abort(400)
     try:
         handovers.acknowledge(item, handover, current_user, form.decision.data == "more",
-                              form.note.data or "", _version(form))
+                              form.note.data or "", form.seen_version())
     except Refusal as error:
         context = _show_context(handover, item_errors={item.id: error.message})
         if wants_fragment():
@@ -288,25 +190,23 @@ def ack_handover_item(handover_id: int, item_id: int):
     db.session.commit()
     if wants_fragment():
         return render("staff/_handover_answer.html", item=item, **_show_context(handover))
-    return see_other(url_for("staff.show_handover", handover_id=handover.id))
+    return see_other(_show_url(handover))
 
 
 @bp.route("/handovers/<int:handover_id>/sign", methods=["POST"])
 def sign_handover(handover_id: int):
     """The incoming lead signs once every item is acknowledged."""
-    handover = load_handover(handover_id)
-    form = VersionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        handovers.sign(handover, current_user, _version(form), utcnow())
-    except Refusal as error:
-        return render("staff/show_handover.html", status=422,
-                      **_show_context(handover, sign_error=error.message))
-    db.session.commit()
-    flash(_("The handover is signed."), "success")
-    return trigger(see_other(url_for("staff.show_handover", handover_id=handover.id)),
-                   "pending-changed")
+    return StepViews(load_handover, _show_url, page=_refused_signature).take(
+        handover_id, VersionedForm(),
+        lambda handover, form: handovers.sign(handover, current_user, form.seen_version(),
+                                              utcnow()),
+        _("The handover is signed."))
+
+
+def _refused_signature(handover: Handover, status: int, form: VersionedForm):
+    """The handover's page with why it cannot be signed yet, beside the signature."""
+    return render("staff/show_handover.html", status=status,
+                  **_show_context(handover, sign_error=" ".join(form.form_errors)))
 
 
 @bp.route("/handovers/items/<int:item_id>/close", methods=["POST"])
@@ -315,13 +215,13 @@ def close_handover_item(item_id: int):
     item = db.session.get(HandoverItem, item_id)
     if item is None:
         abort(404)
-    handover = current_handover(item)
+    handover = handovers.current_handover(item)
     if not policy.can_see_handover(current_user, handover):
         abort(404)
-    form = VersionForm()
+    form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    handovers.close_item(item, current_user, _version(form), utcnow())
+    handovers.close_item(item, current_user, form.seen_version(), utcnow())
     db.session.commit()
     if wants_fragment():
         # From a handover's page the sign button is redrawn too (a closed item waits no more).
@@ -330,4 +230,4 @@ def close_handover_item(item_id: int):
         return render("staff/_handover_answer.html", item=item,
                       **_show_context(page if on_page else handover, with_sign=on_page))
     flash(_("The item is closed and no longer carried forward."), "success")
-    return see_other(url_for("staff.show_handover", handover_id=handover.id))
+    return see_other(_show_url(handover))

@@ -10,13 +10,9 @@ from sqlalchemy import select
 from app import audit
 from app.extensions import db
 from app.people.models import Role, Team, User
+from app.staff import policy
 from app.staff.models import Handover, HandoverItem, HandoverItemKind
-from app.workflow import NotYourTurnError, Refusal, StaleError
-
-
-def may_write(actor: User, team: Team) -> bool:
-    """Leads write handovers for their team; supervisors for any team."""
-    return actor.role == Role.SUPERVISOR or (actor.role == Role.LEAD and team.lead_id == actor.id)
+from app.workflow import NotYourTurnError, Refusal, check_turn
 
 
 def may_receive(actor: User, handover: Handover) -> bool:
@@ -36,7 +32,7 @@ def open_items(team_id: int, before: int | None = None) -> list[HandoverItem]:
 def write(team: Team, actor: User, day: date, shift_label: str, notes: str,
           items: list[tuple[str, str, str]], now: datetime) -> Handover:
     """Record a handover with its new items; open items of earlier handovers carry forward."""
-    if not may_write(actor, team):
+    if not policy.can_write_handover(actor, team):
         raise NotYourTurnError
     for kind, details, _contact in items:
         if kind not in set(HandoverItemKind):
@@ -69,12 +65,10 @@ def items_to_receive(handover: Handover) -> list[HandoverItem]:
 def acknowledge(item: HandoverItem, handover: Handover, actor: User, needs_more: bool,
                 note: str, seen_version: int) -> None:
     """The incoming lead acknowledges one item, or asks for more about it."""
-    if handover.signed_at is not None or item.version != seen_version:
-        raise StaleError
-    if item.closed_at is not None or handover.id not in (item.handover_id, item.ack_handover_id):
-        raise StaleError  # closed meanwhile, or carried forward to a later handover
-    if not may_receive(actor, handover):
-        raise NotYourTurnError
+    # Stale too when the item was closed meanwhile, or carried forward to a later handover.
+    check_turn(may_receive(actor, handover), item, seen_version,
+               still_open=handover.signed_at is None and item.closed_at is None
+               and handover.id in (item.handover_id, item.ack_handover_id))
     if needs_more and not note.strip():
         raise Refusal("note", _("Say what more you need to know."))
     item.ack_status = "needs_more" if needs_more else "acknowledged"
@@ -85,10 +79,8 @@ def acknowledge(item: HandoverItem, handover: Handover, actor: User, needs_more:
 
 def sign(handover: Handover, actor: User, seen_version: int, now: datetime) -> None:
     """The incoming lead signs once every item is acknowledged."""
-    if handover.version != seen_version or handover.signed_at is not None:
-        raise StaleError
-    if not may_receive(actor, handover):
-        raise NotYourTurnError
+    check_turn(may_receive(actor, handover), handover, seen_version,
+               still_open=handover.signed_at is None)
     # A closed item needs no acknowledgment: nothing is left to hand over.
     waiting = [i for i in items_to_receive(handover)
                if i.ack_status != "acknowledged" and i.closed_at is None]
@@ -100,13 +92,16 @@ def sign(handover: Handover, actor: User, seen_version: int, now: datetime) -> N
     audit.record("handover.sign", handover, actor=actor, after={"signed_at": now})
 
 
+def current_handover(item: HandoverItem) -> Handover | None:
+    """The handover an item is listed on now: the latest it was carried forward to."""
+    return db.session.get(Handover, item.ack_handover_id or item.handover_id)
+
+
 def close_item(item: HandoverItem, actor: User, seen_version: int, now: datetime) -> None:
-    """Someone closes an item: it stops carrying forward."""
-    team = db.session.get(Team, item.team_id)
-    if item.version != seen_version or item.closed_at is not None:
-        raise StaleError
-    if actor.role not in (Role.LEAD, Role.SUPERVISOR) or team is None:
-        raise NotYourTurnError
+    """Someone who may see the handover the item is listed on closes it: it stops carrying
+    forward."""
+    check_turn(policy.can_close_handover_item(actor, item, current_handover(item)), item,
+               seen_version, still_open=item.closed_at is None)
     item.closed_at = now
     item.closed_by_id = actor.id
     audit.record("handover.item_close", item, actor=actor, after={"closed_at": now})

@@ -9,11 +9,12 @@ from sqlalchemy import false, select
 
 from app import audit
 from app.extensions import db
+from app.inbox import services as inbox
 from app.people.models import Role, Team, User
 from app.settings import value as setting
 from app.staff.models import LeaveKind, LeaveRequest, LeaveStatus, LeaveStep, Shift
 from app.timeutil import center_tz
-from app.workflow import NotYourTurnError, Refusal, StaleError
+from app.workflow import NotYourTurnError, Refusal, check_seen, check_turn
 
 OPEN = (LeaveStatus.PENDING_LEAD, LeaveStatus.PENDING_SUPERVISOR)
 FIELDS = ["kind", "starts_at", "ends_at", "hours", "status"]
@@ -119,10 +120,7 @@ def _add_step(leave: LeaveRequest, **fields) -> None:
 def decide(leave: LeaveRequest, actor: User, approve: bool, reason: str, seen_version: int,
            now: datetime) -> None:
     """Approve or reject the current step. One decision per step, whoever clicks first."""
-    if leave.version != seen_version or leave.status not in OPEN:
-        raise StaleError
-    if not can_decide(actor, leave):
-        raise NotYourTurnError
+    check_turn(can_decide(actor, leave), leave, seen_version, still_open=leave.status in OPEN)
     if not approve and not reason.strip():
         raise Refusal("reason", _("Say why the request is rejected."))
     before = audit.snapshot(leave, FIELDS)
@@ -141,14 +139,17 @@ def decide(leave: LeaveRequest, actor: User, approve: bool, reason: str, seen_ve
               reason=reason.strip(), at=now)
     audit.record("leave.approve" if approve else "leave.reject", leave, actor=actor,
                  before=before, after=audit.snapshot(leave, FIELDS))
+    if leave.status in (LeaveStatus.APPROVED, LeaveStatus.REJECTED):  # the final decision
+        inbox.post(leave.user_id, f"leave.{leave.status}", "staff.show_leave",
+                   {"leave_id": leave.id}, at=now, kind=leave.kind, starts=leave.starts_at,
+                   ends=leave.ends_at)
 
 
 def withdraw(leave: LeaveRequest, actor: User, seen_version: int, now: datetime) -> None:
     """The requester takes the request back before the final decision."""
     if actor.id != leave.user_id:
-        raise NotYourTurnError
-    if leave.version != seen_version or leave.status not in OPEN:
-        raise StaleError
+        raise NotYourTurnError  # whichever version they saw: it was never theirs to withdraw
+    check_seen(leave, seen_version, still_open=leave.status in OPEN)
     before = audit.snapshot(leave, FIELDS)
     stage = leave.status
     leave.status = LeaveStatus.WITHDRAWN

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db_types import UTCDateTime, one_of, utc_default
 from app.extensions import db
 from app.people.models import Team, User
+from app.workflow import StepMixin
 
 
 class Shift(db.Model):
@@ -92,21 +93,14 @@ class LeaveRequest(db.Model):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-class LeaveStep(db.Model):
-    """One entry in a leave request's history: asked, approved, rejected or withdrawn."""
+class LeaveStep(StepMixin, db.Model):
+    """One entry in a leave request's history: asked, approved, rejected or withdrawn, and at
+    which stage."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    leave_id: Mapped[int] = mapped_column(
-        ForeignKey("leave_request.id", ondelete="CASCADE"), index=True
-    )
-    action: Mapped[str] = mapped_column(String(16))
+    leave_id: Mapped[int] = StepMixin.parent_key("leave_request.id")
     stage: Mapped[str] = mapped_column(String(24), default="")
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(String(500), default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_default)
 
     leave: Mapped[LeaveRequest] = relationship(back_populates="steps")
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
 class SwapStatus(enum.StrEnum):
@@ -164,20 +158,12 @@ class ShiftSwap(db.Model):
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-class SwapStep(db.Model):
+class SwapStep(StepMixin, db.Model):
     """One entry in a swap's history."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    swap_id: Mapped[int] = mapped_column(
-        ForeignKey("shift_swap.id", ondelete="CASCADE"), index=True
-    )
-    action: Mapped[str] = mapped_column(String(16))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(String(500), default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_default)
+    swap_id: Mapped[int] = StepMixin.parent_key("shift_swap.id")
 
     swap: Mapped[ShiftSwap] = relationship(back_populates="steps")
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
 class Handover(db.Model):

@@ -8,6 +8,17 @@ from app.people.policy import is_supervisor, leads_team, led_team_ids
 from app.staff.models import AwayRequest, Handover, LeaveRequest, ShiftSwap
 
 
+def _has_role(viewer, *roles: Role) -> bool:
+    """The signed-in viewer has one of these roles (an anonymous one has none)."""
+    return bool(viewer and viewer.is_authenticated and viewer.role in roles)
+
+
+def can_see_team_leave(viewer) -> bool:
+    """Leads and supervisors see, beyond their own requests, those of the people they
+    oversee (which ones: visible_leave)."""
+    return _has_role(viewer, Role.LEAD, Role.SUPERVISOR)
+
+
 def can_see_leave(viewer, leave) -> bool:
     """The requester, their team's lead and supervisors see a leave request."""
     return (
@@ -43,6 +54,11 @@ def can_schedule_team(viewer, team: Team | None) -> bool:
     return is_supervisor(viewer) or (viewer.role == Role.LEAD and team.lead_id == viewer.id)
 
 
+def can_schedule_every_team(viewer) -> bool:
+    """Supervisors schedule every team; a lead only the team they lead."""
+    return is_supervisor(viewer)
+
+
 def can_schedule(viewer, person: User | None) -> bool:
     """Add or remove a person's shifts: supervisors, and the lead of the person's team."""
     if person is None or not viewer.is_authenticated:
@@ -60,6 +76,17 @@ def _teams_led_by(viewer) -> Select:
     if viewer.role != Role.LEAD:
         return select(Team.id).where(false())
     return select(Team.id).where(Team.lead_id == viewer.id)
+
+
+def can_ask_swap(viewer) -> bool:
+    """Swaps are between agents (of the same grade) or between leads."""
+    return _has_role(viewer, Role.AGENT, Role.LEAD)
+
+
+def can_see_team_swaps(viewer) -> bool:
+    """Leads and supervisors see, beyond their own swaps, those of the people they oversee
+    (which ones: visible_swaps)."""
+    return _has_role(viewer, Role.LEAD, Role.SUPERVISOR)
 
 
 def can_see_swap(viewer, swap) -> bool:
@@ -94,6 +121,12 @@ def can_write_handover(viewer, team: Team | None) -> bool:
     return is_supervisor(viewer) or (viewer.role == Role.LEAD and team.lead_id == viewer.id)
 
 
+def can_see_all_handovers(viewer) -> bool:
+    """Supervisors see every team's handovers and filter them by team; a lead's list keeps to
+    the teams they lead, with those teams' open items."""
+    return is_supervisor(viewer)
+
+
 def can_see_handover(viewer, handover) -> bool:
     """Supervisors; leads see their own team's, the ones they wrote or signed, and unsigned
     ones of other teams (the incoming lead may be any lead)."""
@@ -123,6 +156,16 @@ def visible_handovers(viewer, stmt: Select) -> Select:
 def can_close_handover_item(viewer, item, handover) -> bool:
     """Whoever may see the handover an open item is now listed on may close it."""
     return item.closed_at is None and can_see_handover(viewer, handover)
+
+
+def can_ask_away(viewer) -> bool:
+    """Agents ask to step away from their seat."""
+    return _has_role(viewer, Role.AGENT)
+
+
+def can_watch_away(viewer) -> bool:
+    """Leads and supervisors watch who is away, allow or refuse, and mark returns."""
+    return _has_role(viewer, Role.LEAD, Role.SUPERVISOR)
 
 
 def can_see_away(viewer, away) -> bool:

@@ -1,11 +1,12 @@
-"""Roster import: shifts from an .xlsx or .csv file, every row checked, then all-or-nothing."""
+"""Roster import: the columns, the check of each row (person, scope, date and times,
+overlaps), and the shifts the rows become (app.imports reads the file and runs upload →
+preview → apply)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
@@ -13,71 +14,46 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
-from app.imports import ImportBatch, ImportFileError
-from app.people import importer
+from app.imports import Column, ImportBatch, Row, Spec, apply_rows, parse_date, rows_of
 from app.people.models import Role, Status, Team, User
 from app.staff import schedule
 from app.staff.models import Shift
 from app.timeutil import center_tz
 from app.workflow import Refusal
 
-KIND = "roster"
-MAX_ROWS = importer.MAX_ROWS
-TEMPLATE_HEADER = ["工号", "日期", "开始", "结束", "班次"]
-REQUIRED = ("employee_no", "day", "start", "end")
-HEADER_ALIASES = {
-    "employee_no": {"employee_no", "employee no.", "employee no", "工号"},
-    "day": {"day", "date", "日期"},
-    "start": {"start", "start time", "starts", "from", "开始", "开始时间", "上班时间"},
-    "end": {"end", "end time", "ends", "to", "结束", "结束时间", "下班时间"},
-    "label": {"label", "shift", "shift name", "班次", "班次名称"},
-}
+SPEC = Spec(
+    kind="roster",
+    columns=(
+        Column("employee_no", ("employee no.", "employee no", "工号"), required=True,
+               label="工号"),
+        Column("day", ("date", "日期"), required=True, label="日期"),
+        Column("start", ("start time", "starts", "from", "开始", "开始时间", "上班时间"),
+               required=True, label="开始"),
+        Column("end", ("end time", "ends", "to", "结束", "结束时间", "下班时间"), required=True,
+               label="结束"),
+        Column("label", ("shift", "shift name", "班次", "班次名称"), label="班次"),
+    ),
+    max_rows=5000,
+    too_many=lambda n: _("At most %(n)d rows per file.", n=n),
+    no_rows=lambda: _("The file has no shifts below the first row."),
+)
+TEMPLATE_HEADER = [column.title for column in SPEC.columns]
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
 
 
 @dataclass
-class RosterRow:
+class RosterRow(Row):
     """One data row: line number, raw values, what it resolves to, and its problems."""
 
-    line: int
-    values: dict[str, str]
     person: User | None = None
     day: date | None = None
     start: time | None = None
     end: time | None = None
-    problems: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
         """The shift's name as written."""
         return self.values.get("label", "")
-
-
-def parse(filename: str, data: bytes) -> list[dict[str, str]]:
-    """Read the file into rows of named values; raise ImportFileError on a bad file."""
-    rows = [row for row in importer._read_rows(filename, data) if any(cell for cell in row)]
-    if not rows:
-        raise ImportFileError(_("The file is empty."))
-    positions: dict[str, int] = {}
-    for index, title in enumerate(cell.strip().lower() for cell in rows[0]):
-        for name, aliases in HEADER_ALIASES.items():
-            if title in aliases and name not in positions:
-                positions[name] = index
-    missing = [TEMPLATE_HEADER[list(HEADER_ALIASES).index(name)]
-               for name in REQUIRED if name not in positions]
-    if missing:
-        raise ImportFileError(
-            _("Columns missing from the first row: %(columns)s. Download the template to see them.",
-              columns=", ".join(missing))
-        )
-    body = rows[1:]
-    if not body:
-        raise ImportFileError(_("The file has no shifts below the first row."))
-    if len(body) > MAX_ROWS:
-        raise ImportFileError(_("At most %(n)d rows per file.", n=MAX_ROWS))
-    return [
-        {name: (row[i] if i < len(row) else "") for name, i in positions.items()} for row in body
-    ]
 
 
 def parse_time(value: str) -> time | None:
@@ -138,7 +114,7 @@ def check_rows(rows: list[dict[str, str]], actor: User) -> list[RosterRow]:
             problems.append(_("%(name)s is not in your team.", name=person.name))
         else:
             check.person = person
-        check.day = importer._date(values.get("day", ""))
+        check.day = parse_date(values.get("day", ""))
         if check.day is None:
             problems.append(_("Date must be a date such as 2026-11-23."))
         else:
@@ -195,34 +171,26 @@ def _check_overlaps(checks: list[RosterRow]) -> None:
         taken[person.id].append((starts, ends, check.line))
 
 
-def store(filename: str, rows: list[dict[str, str]], owner: User) -> ImportBatch:
-    """Keep the parsed rows between preview and confirmation."""
-    batch = ImportBatch(kind=KIND, filename=filename[:200], created_by_id=owner.id,
-                        payload=json.dumps(rows, ensure_ascii=False))
-    db.session.add(batch)
-    return batch
-
-
 def apply(batch: ImportBatch, actor: User, now: datetime) -> list[Shift]:
     """Create every shift of the batch in this transaction, or raise Refusal and save none."""
-    if batch.applied_at is not None:
-        raise Refusal("file", _("This file has already been imported."))
-    checks = check_rows(importer.rows_of(batch), actor)
+    checks = check_rows(rows_of(batch), actor)
+    shifts = apply_rows(batch, checks, lambda rows: _shifts(rows, actor), now)
+    audit.record("shift.import", batch, actor=actor, after={
+        "filename": batch.filename, "shifts": len(shifts),
+        "first_day": min((c.day for c in checks), default=None),
+        "last_day": max((c.day for c in checks), default=None)})
+    return shifts
+
+
+def _shifts(checks: list[RosterRow], actor: User) -> list[Shift]:
     if not checks:
         raise Refusal("file", _("The file has no shifts below the first row."))
-    if any(c.problems for c in checks):
-        raise Refusal("file", _("Some rows have problems; nothing was imported."))
     shifts = []
     for check in checks:
         starts, ends = schedule.span(check.day, check.start, check.end)
         shifts.append(Shift(user_id=check.person.id, day=check.day, starts_at=starts,
                             ends_at=ends, label=check.label, created_by_id=actor.id))
     db.session.add_all(shifts)
-    batch.applied_at = now
-    audit.record("shift.import", batch, actor=actor, after={
-        "filename": batch.filename, "shifts": len(shifts),
-        "first_day": min((c.day for c in checks), default=None),
-        "last_day": max((c.day for c in checks), default=None)})
     return shifts
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from functools import cache
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
@@ -187,34 +186,13 @@ def _shift_row_columns() -> tuple:
             Shift.leave_id)
 
 
-@cache
-def _week_statements():
-    """A team's scheduled people, and their shifts between two days: built once, the team and
-    the days bound per request (building and keying these statements cost more than running
-    them)."""
-    scheduled = (User.team_id == bindparam("team"), User.status != Status.LEFT,
-                 User.role.in_(SCHEDULED_ROLES))
-    members = select(User).where(*scheduled).order_by(User.role.desc(), User.employee_no)
-    shifts = (select(*_shift_row_columns()).join(User, Shift.user_id == User.id)
-              .where(*scheduled, and_(Shift.day >= bindparam("first"),
-                                      Shift.day <= bindparam("last")))
-              .order_by(Shift.starts_at))
-    return members, shifts
-
-
-@cache
-def _shift_rows_statement():
-    return (select(*_shift_row_columns())
-            .where(Shift.user_id == bindparam("user"), Shift.day >= bindparam("since"),
-                   Shift.day <= bindparam("until"))
-            .order_by(Shift.starts_at).limit(bindparam("limit")))
-
-
 def shift_rows(user: User, since: date, limit: int, until: date | None = None) -> list[ShiftRow]:
     """A person's shifts from `since` on (up to and including `until`), soonest first, as rows
     (the home page's card and "my shifts")."""
-    return [ShiftRow(*row) for row in db.session.execute(_shift_rows_statement(), {
-        "user": user.id, "since": since, "until": until or date.max, "limit": limit})]
+    return [ShiftRow(*row) for row in db.session.execute(
+        select(*_shift_row_columns())
+        .where(Shift.user_id == user.id, Shift.day >= since, Shift.day <= (until or date.max))
+        .order_by(Shift.starts_at).limit(limit))]
 
 
 @dataclass
@@ -236,10 +214,14 @@ def week_view(team: Team, monday: date) -> WeekView:
     the first hours of Monday; their cells belong to the previous week.
     """
     days = [monday + timedelta(days=n) for n in range(7)]
-    members_of, shifts_of = _week_statements()
-    members = db.session.scalars(members_of, {"team": team.id}).all()
+    scheduled = (User.team_id == team.id, User.status != Status.LEFT,
+                 User.role.in_(SCHEDULED_ROLES))
+    members = db.session.scalars(
+        select(User).where(*scheduled).order_by(User.role.desc(), User.employee_no)).all()
     shifts = [ShiftRow(*row) for row in db.session.execute(
-        shifts_of, {"team": team.id, "first": days[0] - timedelta(days=1), "last": days[-1]})]
+        select(*_shift_row_columns()).join(User, Shift.user_id == User.id)
+        .where(*scheduled, Shift.day >= days[0] - timedelta(days=1), Shift.day <= days[-1])
+        .order_by(Shift.starts_at))]
     cells: dict[tuple[int, date], list[ShiftRow]] = defaultdict(list)
     tz = center_tz()
     head = {d: [0] * 24 for d in days}

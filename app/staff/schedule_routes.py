@@ -5,35 +5,23 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from datetime import date, timedelta
-from functools import cache
 
 from babel.dates import format_skeleton, get_day_names
 from flask import Response, abort, flash, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import bindparam, select
-from wtforms import (
-    BooleanField,
-    DateField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TimeField,
-)
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from sqlalchemy import select
 
-from app import areas
+from app import areas, imports
 from app.extensions import db
 from app.forms import ConfirmForm, choices, show_refusal
 from app.htmx import render, see_other
 from app.i18n import lazy_gettext as _l
-from app.imports import ImportBatch, ImportFileError
-from app.people import importer
+from app.imports import ImportBatch
 from app.people.models import Role, Status, Team, User
 from app.staff import bp, policy, roster, schedule, swaps
+from app.staff.forms import PatternForm, RosterForm, ShiftForm
 from app.staff.models import Shift
 from app.timeutil import center_today, center_tz, utcnow
 from app.web import date_arg, row_id
@@ -44,67 +32,6 @@ MY_LIMIT = 60  # no more shifts than this in one window, whatever is in the data
 HEAT_LEVELS = 5  # head-count buckets, styled .heat-0 (nobody) to .heat-5 (the week's peak)
 LABEL_SUGGESTIONS = (_l("Early shift"), _l("Middle shift"), _l("Late shift"), _l("Night shift"))
 PREVIEW_SHOW = ("problems", "all")  # the roster preview's whitelisted ?show= values
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except ValueError:
-        return None
-
-
-class ShiftForm(FlaskForm):
-    """One shift for one person."""
-
-    user_id = SelectField(_l("Person"), coerce=_int_or_none,
-                          validators=[DataRequired(message=_l("Choose a person."))])
-    day = DateField(_l("Day"), validators=[InputRequired(message=_l("Enter the day."))])
-    start = TimeField(_l("Start"), validators=[InputRequired(message=_l("Enter a start time."))])
-    end = TimeField(_l("End"), validators=[InputRequired(message=_l("Enter an end time."))],
-                    description=_l("An end before the start means the shift ends the next "
-                                   "day; it still belongs to the day it starts."))
-    label = StringField(_l("Shift name"), validators=[Optional(), Length(max=32)],
-                        render_kw={"list": "shift-labels", "autocomplete": "off"})
-
-
-class PatternForm(FlaskForm):
-    """The same shift on chosen weekdays for a whole team over a date range."""
-
-    team_id = SelectField(_l("Team"), coerce=_int_or_none,
-                          validators=[DataRequired(message=_l("Choose a team."))])
-    first_day = DateField(_l("First day"),
-                          validators=[InputRequired(message=_l("Enter the first day."))])
-    last_day = DateField(_l("Last day"),
-                         validators=[InputRequired(message=_l("Enter the last day."))],
-                         description=_l("At most %(n)d days.", n=schedule.MAX_PATTERN_DAYS))
-    weekdays = SelectMultipleField(_l("Weekdays"), coerce=int)
-    start = TimeField(_l("Start"), validators=[InputRequired(message=_l("Enter a start time."))])
-    end = TimeField(_l("End"), validators=[InputRequired(message=_l("Enter an end time."))],
-                    description=_l("An end before the start means the shift ends the next "
-                                   "day; it still belongs to the day it starts."))
-    label = StringField(_l("Shift name"), validators=[Optional(), Length(max=32)],
-                        render_kw={"list": "shift-labels", "autocomplete": "off"})
-    include_lead = BooleanField(_l("Also schedule the team lead"))
-
-    def validate_weekdays(self, field) -> None:
-        """At least one day of the week."""
-        if not field.data:
-            raise ValidationError(_l("Choose at least one weekday."))
-
-    def validate_last_day(self, field) -> None:
-        """The range runs forwards."""
-        if self.first_day.data and field.data and field.data < self.first_day.data:
-            raise ValidationError(_l("The last day comes before the first."))
-
-
-class RosterForm(FlaskForm):
-    """Upload of a roster file."""
-
-    file = FileField(
-        _l("Roster file (.xlsx or .csv)"),
-        validators=[FileRequired(message=_l("Choose a file.")),
-                    FileAllowed(["xlsx", "csv"], message=_l("Only .xlsx and .csv files."))],
-    )
 
 
 # --- helpers shared by the views and their templates --------------------------------------
@@ -193,17 +120,6 @@ def _window_after(until: date, later: date | None) -> date | None:
     return until + timedelta(days=1) if later <= until + timedelta(days=MY_WINDOW_DAYS) else later
 
 
-@cache
-def _around_statement():
-    """The day of a person's last shift before a window and of their first one after it."""
-    mine = select(Shift.day).where(Shift.user_id == bindparam("me"))
-    return select(
-        mine.where(Shift.day < bindparam("since")).order_by(Shift.day.desc()).limit(1)
-        .scalar_subquery(),
-        mine.where(Shift.day > bindparam("until")).order_by(Shift.day).limit(1)
-        .scalar_subquery())
-
-
 @bp.route("/shifts/mine")
 def my_shifts():
     """The signed-in person's shifts, two weeks at a time, soonest first."""
@@ -211,8 +127,11 @@ def my_shifts():
     since = date_arg("from") or today
     until = since + timedelta(days=MY_WINDOW_DAYS - 1)
     shifts = schedule.shift_rows(current_user, since, limit=MY_LIMIT, until=until)
-    earlier, later = db.session.execute(
-        _around_statement(), {"me": current_user.id, "since": since, "until": until}).one()
+    # The day of my last shift before the window and of my first one after it.
+    mine = select(Shift.day).where(Shift.user_id == current_user.id)
+    earlier, later = db.session.execute(select(
+        mine.where(Shift.day < since).order_by(Shift.day.desc()).limit(1).scalar_subquery(),
+        mine.where(Shift.day > until).order_by(Shift.day).limit(1).scalar_subquery())).one()
     by_day: dict[date, list[schedule.ShiftRow]] = defaultdict(list)
     for shift in shifts:
         by_day[shift.day].append(shift)
@@ -408,62 +327,34 @@ def delete_shift(shift_id: int):
 @bp.route("/shifts/import", methods=["GET", "POST"])
 def import_roster():
     """Upload a roster; every row is checked and shown before anything is saved."""
-    form = RosterForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            rows = roster.parse(upload.filename or "", upload.read())
-        except ImportFileError as error:
-            form.file.errors = [*form.file.errors, str(error)]
-        else:
-            batch = roster.store(upload.filename or "", rows, current_user)
-            db.session.commit()
-            return see_other(url_for("staff.preview_roster", batch_id=batch.id))
-    return render("staff/import_roster.html", block="form", form=form,
-                  columns=roster.TEMPLATE_HEADER, status=422 if form.errors else 200)
+    return imports.upload_file(roster.SPEC, RosterForm(), "staff/import_roster.html",
+                               "staff.preview_roster", columns=roster.TEMPLATE_HEADER)
 
 
-def load_roster(batch_id: int) -> ImportBatch:
-    """A roster upload of the signed-in person, or 404."""
-    batch = db.session.get(ImportBatch, batch_id)
-    if batch is None or batch.created_by_id != current_user.id or batch.kind != roster.KIND:
-        abort(404)
-    return batch
-
-
-def _preview(batch: ImportBatch, form: ConfirmForm, status: int = 200) -> Response:
-    checks = roster.check_rows(importer.rows_of(batch), current_user)
-    bad = sum(1 for c in checks if c.problems)
+def _preview(batch: ImportBatch, status: int = 200) -> Response:
+    checks = roster.check_rows(imports.rows_of(batch), current_user)
+    bad = imports.bad_rows(checks)
     show = request.args.get("show", "")
     if show not in PREVIEW_SHOW:
         show = "problems" if bad else "all"
-    shown = [c for c in checks if c.problems] if show == "problems" else checks
-    return render("staff/preview_roster.html", batch=batch, checks=checks, shown=shown,
-                  bad=bad, show=show, form=form, status=status, **_helpers())
+    return render("staff/preview_roster.html", batch=batch, checks=checks,
+                  shown=bad if show == "problems" else checks, bad=len(bad), show=show,
+                  status=status, **_helpers())
 
 
 @bp.route("/shifts/import/<int:batch_id>")
 def preview_roster(batch_id: int):
     """Every row with its problems; the import button only when there are none."""
-    return _preview(load_roster(batch_id), ConfirmForm())
+    return _preview(imports.load_batch(roster.SPEC, batch_id))
 
 
 @bp.route("/shifts/import/<int:batch_id>", methods=["POST"])
 def apply_roster(batch_id: int):
     """Save every shift of the file in one transaction, or none."""
-    batch = load_roster(batch_id)
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
-    if batch.applied_at is not None:
-        abort(409)
-    try:
-        shifts = roster.apply(batch, current_user, utcnow())
-    except Refusal as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return _preview(batch, form, status=422)
-    db.session.commit()
+    batch, shifts = imports.confirm(roster.SPEC, batch_id, roster.apply)
+    if isinstance(shifts, Refusal):
+        flash(shifts.message, "error")
+        return _preview(batch, status=422)
     flash(ngettext("%(num)d shift imported.", "%(num)d shifts imported.", len(shifts)),
           "success")
     first = min(shifts, key=lambda s: (s.day, s.starts_at))
@@ -475,8 +366,5 @@ def apply_roster(batch_id: int):
 def roster_template():
     """A CSV with the expected columns and example rows (a night shift among them)."""
     monday = schedule.week_start(center_today()) + timedelta(days=7)
-    lines = [roster.TEMPLATE_HEADER, *roster.template_rows(monday)]
-    body = "\ufeff" + "".join(",".join(line) + "\r\n" for line in lines)
-    return Response(body, mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=roster-template.csv"})
-
+    return imports.template_csv("roster-template.csv",
+                                [roster.TEMPLATE_HEADER, *roster.template_rows(monday)])

@@ -10,26 +10,23 @@ from flask import abort, flash, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import or_, select, true
 from sqlalchemy.orm import contains_eager, joinedload
-from sqlalchemy.orm.exc import StaleDataError
-from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
 
 from app.database import lock_for_change
 from app.extensions import db
-from app.htmx import render, see_other, trigger, wants_fragment
+from app.htmx import render, see_other, trigger
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
 from app.people.models import Role, Status, User
 from app.settings import value as setting
 from app.staff import bp, policy, swaps
+from app.staff.forms import SwapForm
 from app.staff.models import Shift, ShiftSwap, SwapStatus
 from app.timeutil import center_tz, utcnow
 from app.web import date_arg
-from app.workflow import Refusal, StaleError
+from app.workflow import PENDING_CHANGED, DecisionForm, Refusal, StepViews, render_card
 
 WINDOW_DAYS = 35  # the shifts offered for a swap: from now to five weeks ahead
 MY_CHOICES = 60  # at most this many of my own shifts in the select
@@ -72,41 +69,6 @@ EAGER = (joinedload(ShiftSwap.requester), joinedload(ShiftSwap.counterpart),
          joinedload(ShiftSwap.requester_shift), joinedload(ShiftSwap.counterpart_shift))
 
 
-def _int_or_none(value):
-    try:
-        return int(value) if value not in (None, "", "None") else None
-    except (TypeError, ValueError):
-        return None
-
-
-class SwapForm(FlaskForm):
-    """Offer one of my shifts for one of a colleague's."""
-
-    my_shift = SelectField(_l("My shift"), coerce=_int_or_none, validate_choice=False,
-                           validators=[DataRequired(message=_l("Choose one of your shifts."))])
-    their_shift = SelectField(
-        _l("The shift I take in exchange"), coerce=_int_or_none, validate_choice=False,
-        validators=[DataRequired(message=_l("Choose the shift you want in exchange."))],
-        description=_l("Colleagues of your level, grouped by person. Left out: shifts on "
-                       "leave, too soon to swap, or that would give someone two shifts at "
-                       "once."))
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
-
-
-class DecisionForm(FlaskForm):
-    """Agree, sign or approve (or turn down) one step, with the version the person saw."""
-
-    decision = HiddenField()
-    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=500)])
-    version = HiddenField()
-
-
-class WithdrawForm(FlaskForm):
-    """The requester takes the swap back."""
-
-    version = HiddenField()
-
-
 # --- helpers shared by the views and their templates --------------------------------------
 
 def shift_text(shift: Shift) -> str:
@@ -118,13 +80,6 @@ def shift_text(shift: Shift) -> str:
     if ends.date() > shift.day:
         text += " (+1)"
     return f"{text} {shift.label}" if shift.label else text
-
-
-def _version(form) -> int:
-    try:
-        return int(form.version.data or 0)
-    except ValueError:
-        return -1
 
 
 def load_swap(swap_id: int) -> ShiftSwap:
@@ -230,20 +185,35 @@ def _context(**extra) -> dict:
             "step_states": STEP_STATES, "shift_text": shift_text, **extra}
 
 
-def _row(swap: ShiftSwap, error: str = "", rejecting: bool = False, status: int = 200):
-    """The swap as a compact card, with the current person's buttons when it is their turn."""
-    return render("staff/_swap_row.html", swap=swap, status=status, error=error,
-                  rejecting=rejecting, can_decide=swaps.can_act(current_user, swap),
-                  decision=DecisionForm(), **_context())
+def swap_card(swap: ShiftSwap, status: int = 200, form: DecisionForm | None = None):
+    """The swap as a compact card, the answer to a decision made from one: the current
+    person's buttons when it is their turn, a refusal, or (409) why nothing happened."""
+    error = ""
+    if status == 409:
+        error = _("Someone else changed this swap first: this is where it stands now.")
+    elif form is not None:
+        error = " ".join(form.reason_errors())
+    return render_card("staff/_swap_row.html", "swap_row", swap, STATUS_LABELS, BUTTONS,
+                       shift_text, can_decide=swaps.can_act(current_user, swap), error=error,
+                       rejecting=form is not None and form.approves() is False, status=status)
 
 
-def _show(swap: ShiftSwap, error: str = "", rejecting: bool = False, status: int = 200):
-    """The detail page: the two shifts, the stepper, the history and the buttons."""
-    return render("staff/show_swap.html", swap=swap, steps=stepper(swap), error=error,
-                  rejecting=rejecting, can_decide=swaps.can_act(current_user, swap),
+def swap_page(swap: ShiftSwap, status: int = 200, form: DecisionForm | None = None):
+    """The detail page: the two shifts, the stepper, the history and the buttons (a refusal
+    above them)."""
+    return render("staff/show_swap.html", swap=swap, steps=stepper(swap),
+                  error=" ".join(form.reason_errors()) if form else "",
+                  rejecting=form is not None and form.approves() is False,
+                  can_decide=swaps.can_act(current_user, swap),
                   can_withdraw=swap.requester_id == current_user.id and swap.status in swaps.OPEN,
-                  decision=DecisionForm(), withdraw_form=WithdrawForm(), status=status,
-                  **_context())
+                  status=status, **_context())
+
+
+def _show_url(swap: ShiftSwap) -> str:
+    return url_for("staff.show_swap", swap_id=swap.id)
+
+
+STEPS = StepViews(load_swap, _show_url, swap_card, swap_page)
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -260,15 +230,14 @@ def list_swaps():
         .options(*EAGER).order_by(ShiftSwap.created_at.desc(), ShiftSwap.id.desc())
         .limit(MINE_SHOWN)).all()
     page = None
-    if current_user.role in (Role.LEAD, Role.SUPERVISOR):
+    if policy.can_see_team_swaps(current_user):
         stmt = policy.visible_swaps(current_user, select(ShiftSwap)).options(*EAGER)
         if status in STATUS_LABELS:
             stmt = stmt.where(ShiftSwap.status == status)
         page = paginate(stmt.order_by(ShiftSwap.created_at.desc(), ShiftSwap.id.desc()))
     return render("staff/list_swaps.html", block="results", waiting=waiting, mine=mine,
                   page=page, chosen=status, args={"status": status} if status else {},
-                  decision=DecisionForm(), error="", rejecting=False,
-                  can_ask=current_user.role in (Role.AGENT, Role.LEAD), **_context())
+                  can_ask=policy.can_ask_swap(current_user), **_context())
 
 
 @bp.route("/swaps/new", methods=["GET", "POST"])
@@ -311,8 +280,7 @@ def new_swap():
                 db.session.commit()
                 flash(_("Your swap request has been sent to %(name)s.", name=theirs.user.name),
                       "success")
-                return trigger(see_other(url_for("staff.show_swap", swap_id=swap.id)),
-                               "pending-changed")
+                return trigger(see_other(_show_url(swap)), PENDING_CHANGED)
     # Typing in the colleague filter redraws only the list of their shifts.
     block = "theirs" if request.headers.get("HX-Target") == "swap-theirs" else "form"
     return render("staff/swap_form.html", block=block, form=form, who=who, on_day=on_day,
@@ -320,53 +288,19 @@ def new_swap():
                   status=422 if form.errors else 200)
 
 
-
 @bp.route("/swaps/<int:swap_id>")
 def show_swap(swap_id: int):
     """One swap: the two shifts, where it stands for every party, and its history."""
-    return _show(load_swap(swap_id))
+    return swap_page(load_swap(swap_id))
 
 
 @bp.route("/swaps/<int:swap_id>/decide", methods=["POST"])
 def decide_swap(swap_id: int):
     """Agree, sign or approve (or turn down) the current step; the first of two clicks wins."""
-    swap = load_swap(swap_id)
-    form = DecisionForm()
-    if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
-        abort(400)
-    approve = form.decision.data == "approve"
-    try:
-        swaps.decide(swap, current_user, approve, form.reason.data or "", _version(form),
-                     utcnow())
-        db.session.flush()
-    except (StaleError, StaleDataError):
-        if not wants_fragment():
-            raise
-        db.session.rollback()
-        return trigger(_row(load_swap(swap_id), _(
-            "Someone else changed this swap first: this is where it stands now."), False, 409),
-            "pending-changed")
-    except Refusal as error:
-        db.session.rollback()
-        swap = load_swap(swap_id)
-        if wants_fragment():
-            return _row(swap, error.message, not approve, 422)
-        return _show(swap, error.message, not approve, 422)
-    db.session.commit()
-    if wants_fragment():
-        return trigger(_row(swap), "pending-changed")
-    flash(_("Your decision has been recorded."), "success")
-    return trigger(see_other(url_for("staff.show_swap", swap_id=swap.id)), "pending-changed")
+    return STEPS.decide(swap_id, swaps.decide)
 
 
 @bp.route("/swaps/<int:swap_id>/withdraw", methods=["POST"])
 def withdraw_swap(swap_id: int):
     """The requester takes the swap back before the final decision."""
-    swap = load_swap(swap_id)
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        abort(400)
-    swaps.withdraw(swap, current_user, _version(form), utcnow())
-    db.session.commit()
-    flash(_("The swap request has been withdrawn."), "success")
-    return trigger(see_other(url_for("staff.show_swap", swap_id=swap.id)), "pending-changed")
+    return STEPS.withdraw(swap_id, swaps.withdraw, _("The swap request has been withdrawn."))

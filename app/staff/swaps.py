@@ -10,10 +10,11 @@ from sqlalchemy.orm import aliased
 
 from app import audit
 from app.extensions import db
+from app.inbox import services as inbox
 from app.people.models import Role, Status, Team, User
 from app.settings import value as setting
 from app.staff.models import Shift, ShiftSwap, SwapStatus, SwapStep
-from app.workflow import NotYourTurnError, Refusal, StaleError
+from app.workflow import NotYourTurnError, Refusal, StaleError, check_seen, check_turn
 
 OPEN = (SwapStatus.PENDING_COUNTERPART, SwapStatus.PENDING_LEADS, SwapStatus.PENDING_SUPERVISOR)
 COUNTED = (*OPEN, SwapStatus.APPROVED)
@@ -180,10 +181,7 @@ def decide(swap: ShiftSwap, actor: User, approve: bool, reason: str, seen_versio
            now: datetime) -> None:
     """The current step: the other person agrees, a lead signs, or the supervisor approves.
     Approval exchanges the two shifts in the same transaction."""
-    if swap.version != seen_version or swap.status not in OPEN:
-        raise StaleError
-    if not can_act(actor, swap):
-        raise NotYourTurnError
+    check_turn(can_act(actor, swap), swap, seen_version, still_open=swap.status in OPEN)
     if not approve and not reason.strip():
         raise Refusal("reason", _("Say why you turn the swap down."))
     if approve and now >= min(swap.requester_shift.starts_at, swap.counterpart_shift.starts_at):
@@ -215,6 +213,27 @@ def decide(swap: ShiftSwap, actor: User, approve: bool, reason: str, seen_versio
     _add_step(swap, action=action, actor_id=actor.id, reason=reason.strip(), at=now)
     audit.record(f"swap.{action}", swap, actor=actor, before=before,
                  after=audit.snapshot(swap, FIELDS))
+    if swap.status in (SwapStatus.APPROVED, SwapStatus.REJECTED, SwapStatus.DECLINED):
+        _tell_parties(swap, now)
+
+
+def _shift_words(shift: Shift) -> dict:
+    """What a notification needs to name a shift in its reader's language."""
+    return {"day": shift.day, "starts_at": shift.starts_at, "ends_at": shift.ends_at,
+            "label": shift.label}
+
+
+def _tell_parties(swap: ShiftSwap, now: datetime) -> None:
+    """How the swap ended, to both parties; a decline only to the requester (the other
+    person declined it)."""
+    parties = [(swap.requester_id, swap.requester_shift, swap.counterpart_shift,
+                swap.counterpart.name)]
+    if swap.status != SwapStatus.DECLINED:
+        parties.append((swap.counterpart_id, swap.counterpart_shift, swap.requester_shift,
+                        swap.requester.name))
+    for person, given, taken, other in parties:
+        inbox.post(person, f"swap.{swap.status}", "staff.show_swap", {"swap_id": swap.id},
+                   at=now, name=other, given=_shift_words(given), taken=_shift_words(taken))
 
 
 def _exchange(swap: ShiftSwap) -> None:
@@ -233,9 +252,8 @@ def _exchange(swap: ShiftSwap) -> None:
 def withdraw(swap: ShiftSwap, actor: User, seen_version: int, now: datetime) -> None:
     """The requester takes the swap back before the final approval."""
     if actor.id != swap.requester_id:
-        raise NotYourTurnError
-    if swap.version != seen_version or swap.status not in OPEN:
-        raise StaleError
+        raise NotYourTurnError  # whichever version they saw: it was never theirs to withdraw
+    check_seen(swap, seen_version, still_open=swap.status in OPEN)
     before = audit.snapshot(swap, FIELDS)
     swap.status = SwapStatus.WITHDRAWN
     _add_step(swap, action="withdraw", actor_id=actor.id, at=now)
@@ -258,10 +276,3 @@ def waiting_for(actor: User):
         (ShiftSwap.counterpart_lead_id == actor.id)
         & (ShiftSwap.counterpart_lead_signed == false()))
     return stmt.where(or_(counterpart, signs))
-
-
-def involving(user: User):
-    """A select of the swaps this person is a party to or signs for."""
-    return select(ShiftSwap).where(or_(
-        ShiftSwap.requester_id == user.id, ShiftSwap.counterpart_id == user.id,
-        ShiftSwap.requester_lead_id == user.id, ShiftSwap.counterpart_lead_id == user.id))

@@ -218,7 +218,7 @@ def test_a_lead_sees_a_rule_for_the_team_on_the_home_page_once_published(
     ("3:60", None), ("3:6x", None), ("-5", None), ("1:2:3", None), ("99999999", None),
     ("３:３６", 216), ("3：36", 216)])  # full-width digits, as a Chinese input method may type them
 def test_a_moment_is_typed_as_minutes_and_seconds_or_seconds(typed, seconds):
-    from app.qa.routes import moment_seconds
+    from app.qa.evaluation_routes import moment_seconds
 
     assert moment_seconds(typed) == seconds
 

@@ -84,16 +84,6 @@ class World:
         return evaluation
 
 
-@pytest.fixture(autouse=True)
-def fresh_statements():
-    """The center-wide report queries are built once per process and cached; build them
-    afresh for each test, so a test checks the queries as the code writes them now (a cache
-    filled by an earlier test, or by the process a mutation run forks from, would hide them)."""
-    reports._center_statements.cache_clear()
-    yield
-    reports._center_statements.cache_clear()
-
-
 @pytest.fixture
 def server_in_new_york(monkeypatch):
     """The server's own time zone is neither UTC nor the center's."""
@@ -367,7 +357,7 @@ def test_a_leads_report_is_limited_to_the_agents_given(app, floor):
     assert report.trend[-1] == (DAY, 90.0, 2)
     teams = reports.build("day", DAY, "team", Evaluation.agent_id.in_([ai.id, bai.id]))
     assert [(r.name, r.count) for r in teams.rows] == [("A组", 2)]
-    center_wide = reports.build("day", DAY, "agent")  # the cached center-wide queries
+    center_wide = reports.build("day", DAY, "agent")  # the center-wide queries
     assert center_wide.count == 5
 
 

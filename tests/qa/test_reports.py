@@ -33,14 +33,6 @@ def test_fleiss_kappa_edges():
     assert calibration.fleiss_kappa([[2, 0], [1, 0]]) is None  # unequal raters
 
 
-@pytest.fixture(autouse=True)
-def fresh_statements():
-    """Build the cached center-wide report queries afresh for each test."""
-    reports._center_statements.cache_clear()
-    yield
-    reports._center_statements.cache_clear()
-
-
 @pytest.fixture
 def scored(app, make_user, make_team):
     """Two teams' agents scored by a strict and a lenient reviewer on DAY."""

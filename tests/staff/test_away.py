@@ -199,3 +199,15 @@ def test_no_shift_no_away_even_just_after_it_ends(app, floor):
     floor["clock"].set(datetime(2026, 11, 20, 10, 0, 1, tzinfo=UTC))  # 18:00:01 in Shanghai
     response = post(signed_in(app, floor["agent"]), "/away/ask")
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(("role", "section"), [("agent", 'id="away-mine"'),
+                                               ("lead", 'id="away-live"'),
+                                               ("supervisor", 'id="away-live"')])
+def test_the_away_board_shows_each_role_its_own_part(client, login_as, role, section):
+    """staff.policy.can_ask_away and can_watch_away, asked by the page: "Agents ask to step
+    away from their seat"; "Leads and supervisors watch who is away"."""
+    login_as(role)
+    page = client.get("/away").text
+    other = 'id="away-live"' if section == 'id="away-mine"' else 'id="away-mine"'
+    assert section in page and other not in page

@@ -12,12 +12,13 @@ what, which object, before/after, when (UTC)" and "nothing is half-saved".
 from datetime import date
 
 import pytest
+from flask_login import AnonymousUserMixin
 from sqlalchemy import func, select
 
 from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
-from app.staff import handovers
+from app.staff import handovers, policy
 from app.staff.models import Handover, HandoverItem
 from app.workflow import NotYourTurnError, Refusal, StaleError
 
@@ -89,15 +90,17 @@ def test_who_may_write_a_handover(floor):
     """Rule: the outgoing shift records the handover; a lead writes for the team they lead, a
     supervisor for any team."""
     team_a = floor["team_a"]
-    assert handovers.may_write(floor["lead_a"], team_a) is True
-    assert handovers.may_write(floor["boss"], team_a) is True
-    assert handovers.may_write(floor["boss"], floor["team_c"]) is True
-    assert handovers.may_write(floor["lead_b"], team_a) is False
-    assert handovers.may_write(floor["agent"], team_a) is False
-    assert handovers.may_write(floor["qa"], team_a) is False
+    assert policy.can_write_handover(floor["lead_a"], team_a) is True
+    assert policy.can_write_handover(floor["boss"], team_a) is True
+    assert policy.can_write_handover(floor["boss"], floor["team_c"]) is True
+    assert policy.can_write_handover(floor["lead_b"], team_a) is False
+    assert policy.can_write_handover(floor["agent"], team_a) is False
+    assert policy.can_write_handover(floor["qa"], team_a) is False
     # Being named as a team's lead is not enough without the lead role.
     team_a.lead_id = floor["agent"].id
-    assert handovers.may_write(floor["agent"], team_a) is False
+    assert policy.can_write_handover(floor["agent"], team_a) is False
+    # No team, nothing to write for (the check fails closed).
+    assert policy.can_write_handover(floor["boss"], None) is False
 
 
 @pytest.mark.parametrize("who", ["lead_b", "agent", "qa"])
@@ -495,6 +498,44 @@ def test_only_a_lead_or_supervisor_closes(floor, who):
     before = item_state(item)
     with pytest.raises(NotYourTurnError):
         handovers.close_item(item, floor[who], item.version, floor["clock"].now)
+    db.session.rollback()
+    assert item_state(item) == before
+    assert audits("handover.item_close") == []
+
+
+def test_who_may_close_an_item(floor):
+    """Rule (policy.can_close_handover_item): "Whoever may see the handover an open item is
+    now listed on may close it": any lead or a supervisor while it waits for its signature;
+    once signed, the writer's and the signer's side and supervisors; never an agent, QA or
+    nobody signed in; a closed item by nobody."""
+    handover = write(floor, ("customer", "退款回电", ""))
+    [item] = handover.items
+    may = {who: policy.can_close_handover_item(floor[who], item, handover)
+           for who in ("lead_a", "lead_b", "lead_c", "boss", "agent", "qa")}
+    assert may == {"lead_a": True, "lead_b": True, "lead_c": True, "boss": True,
+                   "agent": False, "qa": False}
+    assert policy.can_close_handover_item(AnonymousUserMixin(), item, handover) is False
+    receive_all(floor, handover)
+    may = {who: policy.can_close_handover_item(floor[who], item, handover)
+           for who in ("lead_a", "lead_b", "lead_c", "boss", "agent", "qa")}
+    assert may == {"lead_a": True, "lead_b": True, "lead_c": False, "boss": True,
+                   "agent": False, "qa": False}
+    assert policy.can_close_handover_item(floor["boss"], item, None) is False
+    handovers.close_item(item, floor["boss"], item.version, floor["clock"].now)
+    db.session.commit()
+    assert not any(policy.can_close_handover_item(floor[who], item, handover)
+                   for who in ("lead_a", "lead_b", "boss"))
+
+
+def test_a_lead_who_may_not_see_the_handover_does_not_close_its_item(floor):
+    """Rule: whoever may see the handover an open item is now listed on may close it; the
+    lead of a third team does not see a signed handover, so the item stays open."""
+    handover = write(floor, ("customer", "退款回电", ""))
+    [item] = handover.items
+    receive_all(floor, handover)
+    before = item_state(item)
+    with pytest.raises(NotYourTurnError):
+        handovers.close_item(item, floor["lead_c"], item.version, floor["clock"].now)
     db.session.rollback()
     assert item_state(item) == before
     assert audits("handover.item_close") == []

@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.imports import ImportBatch
+from app.imports import ImportBatch, rows_of
 from app.people import importer
 from app.people.models import User
 from tests.conftest import csrf_from, post_form
@@ -91,7 +91,7 @@ def test_xlsx_with_english_headers_and_date_cells(client, login_as):
     buffer = io.BytesIO()
     book.save(buffer)
     response = upload(client, "people.xlsx", buffer.getvalue())
-    checks = importer.check_rows(importer.rows_of(db.session.scalar(select(ImportBatch))))
+    checks = importer.check_rows(rows_of(db.session.scalar(select(ImportBatch))))
     assert [c.problems for c in checks] == [[], []]
     assert checks[0].person.hire_date == date(2023, 5, 6)
     assert checks[1].person.employee_no == "4002"
@@ -140,5 +140,5 @@ def test_template_download(client, login_as):
     response = client.get("/people/import/template.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    rows = importer.parse("t.csv", response.data)
+    rows = importer.SPEC.parse("t.csv", response.data)
     assert importer.check_rows(rows)[0].problems == []

@@ -274,3 +274,25 @@ def test_lead_home_lists_own_team(client, login_as, make_user):
     outsider = make_user(name="外组乙")
     home = client.get("/")
     assert member.name in home.text and outsider.name not in home.text
+
+
+def test_the_grade_button_and_page_are_for_agents_only(client, login_as, make_user):
+    """people.policy.can_change_grade, asked by the page and by the view: "Grades are an
+    agent's: a supervisor changes them (promotes), for agents only"."""
+    login_as("supervisor")
+    agent, lead = make_user(), make_user(role="lead")
+    page = client.get(f"/people/{agent.id}")
+    assert f"/people/{agent.id}/grade" in page.text and "调整职级" in page.text
+    page = client.get(f"/people/{lead.id}")
+    assert page.status_code == 200 and "/grade" not in page.text
+    assert client.get(f"/people/{agent.id}/grade").status_code == 200
+    assert client.get(f"/people/{lead.id}/grade").status_code == 404
+
+
+@pytest.mark.parametrize(("role", "told"), [("lead", True), ("supervisor", False)])
+def test_a_lead_is_told_that_detail_filters_search_their_own_team(client, login_as, role, told):
+    """people.policy.can_filter_everyone_by_details: "Supervisors filter the whole center by
+    details; a lead's filters search their own team"."""
+    login_as(role)
+    page = client.get("/people")
+    assert ("只在您自己的班组内查找" in page.text) is told

@@ -25,17 +25,19 @@ PEOPLE_PER_TEAM = 30
 NOT_QUERIES = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 # Statements per page. Every signed-in page loads its viewer (1). The home page counts what
-# waits for the viewer (leave, swaps, away, handovers: 1) and loads the next shifts (1); the
-# lists of waiting leave and swaps are 1 each when something waits (see the test below).
+# waits for the viewer (leave, swaps, away, handovers: 1), loads the newest unread
+# notifications with their count (1) and the next shifts (1); the lists of waiting leave and
+# swaps are 1 each when something waits (see the test below).
 PINNED = {
     # viewer, count of the page, the page of people with their teams, teams for the filter
     ("supervisor", "/people"): 4,
     ("agent", "/people"): 4,
-    # viewer, head counts by team, role and status, what waits, next shifts
-    ("supervisor", "/"): 6,
-    # viewer, the team's members, what waits, sampling rules just published for the team,
-    # next shifts, own team (its lead is the viewer, already loaded)
-    ("lead", "/"): 6,
+    # viewer, unread notifications, head counts by team, role and status, what waits, next
+    # shifts
+    ("supervisor", "/"): 7,
+    # viewer, unread notifications, the team's members, what waits, sampling rules just
+    # published for the team, next shifts, own team (its lead is the viewer, already loaded)
+    ("lead", "/"): 7,
     # viewer, head count per team, teams with their leads
     ("supervisor", "/teams"): 3,
 }
@@ -182,9 +184,9 @@ def test_the_home_page_reads_what_waits_with_the_same_queries_however_much_waits
     wait_for_lead(lead_id, team_id, 300)
     large = queries_for(client, "/")
     assert len(small) == len(large), "\n".join(["3 waiting:", *small, "303 waiting:", *large])
-    # viewer, team members, what waits, the waiting leave, the waiting swaps, rules just
-    # published, next shifts, own team
-    assert len(small) == 8, "\n".join(small)
+    # viewer, unread notifications, team members, what waits, the waiting leave, the waiting
+    # swaps, rules just published, next shifts, own team
+    assert len(small) == 9, "\n".join(small)
     page = client.get("/").text
     assert page.count('class="pending-item"') == 5  # the oldest five leave requests
     assert page.count('class="pending-item swap-item"') == 5

@@ -66,7 +66,7 @@ def test_the_template_has_the_columns(client, center):
     assert response.mimetype == "text/csv"
     lines = response.text.lstrip("\ufeff").splitlines()
     assert lines[0] == "工号,日期,开始,结束,班次"
-    assert roster.parse("t.csv", response.data)[1]["end"] == "06:00"
+    assert roster.SPEC.parse("t.csv", response.data)[1]["end"] == "06:00"
 
 
 def test_csv_preview_then_import_every_shift(client, center):
@@ -184,9 +184,9 @@ def test_a_bad_file_is_refused_beside_the_field(client, center, name, content, m
 
 def test_someone_elses_or_a_people_batch_is_not_found(client, center, make_user):
     other_lead = make_user(role=Role.LEAD)
-    theirs = roster.store("r.csv", [{"employee_no": "A001", "day": "2026-11-23",
-                                     "start": "09:00", "end": "18:00"}], other_lead)
-    people = importer.store("p.csv", [], center["lead"])
+    theirs = roster.SPEC.store("r.csv", [{"employee_no": "A001", "day": "2026-11-23",
+                                          "start": "09:00", "end": "18:00"}], other_lead)
+    people = importer.SPEC.store("p.csv", [], center["lead"])
     db.session.commit()
     for batch in (theirs, people):
         assert client.get(f"/shifts/import/{batch.id}").status_code == 404
@@ -235,7 +235,7 @@ def test_a_2000_row_file_is_checked_and_imported_all_or_nothing(client, center, 
 
 
 def test_an_empty_batch_imports_nothing(client, center):
-    batch = roster.store("empty.csv", [], center["lead"])
+    batch = roster.SPEC.store("empty.csv", [], center["lead"])
     db.session.commit()
     url = f"/shifts/import/{batch.id}"
     preview = client.get(url).text

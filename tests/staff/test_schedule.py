@@ -591,3 +591,17 @@ def test_a_day_outside_the_sensible_years_is_refused_beside_the_field(client, as
     far = pattern(client, team_id=as_lead["team"].id, last_day=day)
     assert far.status_code == 422 and 'id="last_day-error"' in far.text
     assert shift_count() == 0
+
+
+@pytest.mark.parametrize(("role", "message"), [
+    ("lead", "您还没有负责的班组，因此没有可显示的排班。"),
+    ("supervisor", "还没有班组。请先创建班组，其排班会显示在这里。"),
+])
+def test_an_empty_week_view_says_why_for_each_role(client, login_as, role, message):
+    """staff.policy.can_schedule_every_team, asked by the page: "Supervisors schedule every
+    team; a lead only the team they lead": a lead without a team is told so, a supervisor
+    that there are no teams yet."""
+    login_as(role, team=None)
+    page = client.get("/shifts/week")
+    assert page.status_code == 200 and message in page.text
+

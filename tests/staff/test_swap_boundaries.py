@@ -911,23 +911,6 @@ def test_each_queue_holds_exactly_the_swaps_whose_turn_it_is(center, make_user):
     assert sorted(s.id for s in db.session.scalars(swaps.waiting_for(boss))) == [ids[5]]
 
 
-def test_the_swaps_a_person_is_part_of(center, make_user):
-    """A person's list holds the swaps they asked, were asked for, or sign as a lead."""
-    a1, a2, b1, b2, lead_a, lead_b, boss = (center[k] for k in (
-        "a1", "a2", "b1", "b2", "lead_a", "lead_b", "boss"))
-    x, y = shift(center, "a1", 2), shift(center, "b1", 3)
-    one = stored_swap(a1, b1, x, y, SwapStatus.PENDING_COUNTERPART,
-                      requester_lead_id=lead_a.id, counterpart_lead_id=lead_b.id)
-    two = stored_swap(a2, a1, x, y, SwapStatus.APPROVED, requester_lead_id=lead_a.id,
-                      counterpart_lead_id=lead_a.id)
-    three = stored_swap(b2, b1, x, y, SwapStatus.DECLINED, counterpart_lead_id=lead_b.id)
-    expected = {a1: [one, two], a2: [two], b1: [one, three], b2: [three],
-                lead_a: [one, two], lead_b: [one, three], boss: []}
-    for person, listed in expected.items():
-        found = sorted(s.id for s in db.session.scalars(swaps.involving(person)))
-        assert found == [s.id for s in listed], person.username
-
-
 # --- the shifts a swap may be asked for ------------------------------------------------------
 
 

@@ -1,0 +1,234 @@
+"""The QA queue and evaluations: the day's share, the draw, scoring a call, reading it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Response, abort, flash, get_template_attribute, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from app.database import lock_for_change
+from app.extensions import db
+from app.htmx import render, see_other, trigger
+from app.pagination import paginate
+from app.qa import bp, evaluations, policy, rules
+from app.qa.call_routes import EVALUATION_STATUS, call_page, load_call
+from app.qa.forms import StartForm, VersionForm
+from app.qa.models import (
+    Evaluation,
+    EvaluationStatus,
+    RuleStatus,
+    SampledCall,
+    SampleDraw,
+    SamplingRule,
+    ScorecardCategory,
+    ScorecardVersion,
+)
+from app.qa.scorecard_routes import current_version
+from app.timeutil import center_today, utcnow
+from app.web import date_arg
+from app.workflow import PENDING_CHANGED, Refusal
+
+
+def _published_rules_on(day: date) -> list[SamplingRule]:
+    found = db.session.scalars(select(SamplingRule).where(
+        SamplingRule.status == RuleStatus.PUBLISHED, SamplingRule.first_day <= day)
+        .order_by(SamplingRule.id)).all()
+    return [r for r in found if rules.terms(r).applies_on(day)]
+
+
+@bp.route("/qa/queue")
+def queue():
+    """The reviewer's share of a day's sample (today unless ?day=), with progress."""
+    day = date_arg("day") or center_today()
+    applying = _published_rules_on(day)
+    drawn = set(db.session.scalars(select(SampleDraw.rule_id).where(SampleDraw.day == day)))
+    undrawn = [r for r in applying if r.id not in drawn]
+    picks = db.session.scalars(
+        select(SampledCall).join(SampleDraw, SampledCall.draw_id == SampleDraw.id)
+        .where(SampleDraw.day == day, SampledCall.reviewer_id == current_user.id)
+        .options(joinedload(SampledCall.call), joinedload(SampledCall.agent),
+                 joinedload(SampledCall.draw).joinedload(SampleDraw.rule))
+        .order_by(SampledCall.id)).all()
+    done = {e.call_id: e for e in db.session.scalars(
+        select(Evaluation).join(SampledCall, SampledCall.call_id == Evaluation.call_id)
+        .join(SampleDraw, SampledCall.draw_id == SampleDraw.id)
+        .where(SampleDraw.day == day, SampledCall.reviewer_id == current_user.id,
+               Evaluation.reviewer_id == current_user.id, Evaluation.calibration_id.is_(None)))}
+    published = sum(1 for e in done.values() if e.status == EvaluationStatus.PUBLISHED)
+    return render("qa/queue.html", day=day, picks=picks, done=done, published=published,
+                  undrawn=undrawn, applying=applying, form=VersionForm(),
+                  prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
+                  today=center_today(), statuses=EVALUATION_STATUS)
+
+
+@bp.route("/qa/queue/draw", methods=["POST"])
+def draw_sample():
+    """Draw the day's sample for every published rule that applies and has not drawn yet."""
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    day = date_arg("day") or center_today()
+    if day > center_today():
+        flash(_("The sample of a day is drawn on that day, from the calls it brings."), "error")
+        return see_other(url_for("qa.queue", day=day.isoformat()))
+    for rule in _published_rules_on(day):
+        rules.draw(rule, day, utcnow())
+    db.session.commit()
+    flash(_("The sample for %(day)s is drawn.", day=day.isoformat()), "success")
+    return see_other(url_for("qa.queue", day=day.isoformat()))
+
+
+@bp.route("/calls/<int:call_id>/evaluate", methods=["POST"])
+def start_evaluation(call_id: int):
+    """Open (or go back to) my evaluation of a call."""
+    call = load_call(call_id)
+    form = StartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    version = current_version()
+    if version is None or not version.items:
+        flash(_("There is no scorecard with deduction items yet."), "error")
+        return see_other(url_for("qa.show_call", call_id=call.id))
+    try:
+        evaluation = evaluations.start(call, current_user, version, form.reason.data or "",
+                                       utcnow())
+    except Refusal as error:
+        form.reason.errors = [error.message]
+        db.session.rollback()
+        return call_page(load_call(call_id), form, 422)
+    db.session.commit()
+    return see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id))
+
+
+def load_evaluation(evaluation_id: int) -> Evaluation:
+    """The evaluation with its call, people and scorecard version (categories and items), or
+    404 when missing or not for the viewer's eyes. Locked when it is to be changed."""
+    lock = lock_for_change(Evaluation) is not None
+    stmt = (select(Evaluation).where(Evaluation.id == evaluation_id).options(
+        joinedload(Evaluation.call), joinedload(Evaluation.agent),
+        joinedload(Evaluation.reviewer),
+        joinedload(Evaluation.scorecard_version).joinedload(ScorecardVersion.scorecard),
+        joinedload(Evaluation.scorecard_version).selectinload(
+            ScorecardVersion.categories).selectinload(ScorecardCategory.items)))
+    if lock:
+        stmt = stmt.with_for_update(of=Evaluation)
+    evaluation = db.session.scalars(stmt, execution_options={"populate_existing": lock}).first()
+    if evaluation is None or not policy.can_see_evaluation(current_user, evaluation):
+        abort(404)
+    return evaluation
+
+
+def moment_seconds(text: str) -> int | None:
+    """A moment in a recording as typed: "3:36" (as the page shows it) or seconds ("216");
+    anything else is no moment."""
+    text = text.strip().replace("：", ":")  # a Chinese input method's colon
+    minutes, _colon, seconds = text.rpartition(":")
+    if not seconds.isdigit() or len(text) > 7 or (minutes and not minutes.isdigit()):
+        return None
+    if minutes and int(seconds) > 59:
+        return None
+    return int(minutes or 0) * 60 + int(seconds)
+
+
+def _marks() -> list[evaluations.Mark]:
+    marks = []
+    for value in request.form.getlist("item"):
+        try:
+            item_id = int(value)
+        except ValueError:
+            continue
+        marks.append(evaluations.Mark(
+            item_id, request.form.get(f"note-{item_id}", "")[:500],
+            moment_seconds(request.form.get(f"moment-{item_id}", ""))))
+    return marks
+
+
+def _evaluation_page(evaluation: Evaluation, error: str = "", status: int = 200,
+                     marks: list[evaluations.Mark] | None = None):
+    ticked = {d.item_id: d for d in evaluation.deductions} if marks is None else {
+        m.item_id: m for m in marks}
+    editable = (evaluation.status == EvaluationStatus.DRAFT
+                and evaluation.reviewer_id == current_user.id)
+    total = evaluations.score_of([i.points for i in evaluation.scorecard_version.items
+                                  if i.id in ticked])
+    return render("qa/evaluation.html", evaluation=evaluation, ticked=ticked, editable=editable,
+                  total=total, error=error, status=status, form=VersionForm(),
+                  statuses=EVALUATION_STATUS,
+                  can_confirm=(evaluation.agent_id == current_user.id
+                               and evaluation.status == EvaluationStatus.PUBLISHED
+                               and evaluation.read_at is None))
+
+
+@bp.route("/evaluations/<int:evaluation_id>")
+def show_evaluation(evaluation_id: int):
+    """The evaluation: the scorecard with the ticked items (a form while it is a draft)."""
+    return _evaluation_page(load_evaluation(evaluation_id))
+
+
+@bp.route("/evaluations/<int:evaluation_id>", methods=["POST"])
+def save_evaluation(evaluation_id: int):
+    """Save the draft, or publish it (`publish=1`)."""
+    evaluation = load_evaluation(evaluation_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    publish = request.form.get("publish") == "1"
+    marks = _marks()
+    try:
+        evaluations.save(evaluation, current_user, marks, form.seen_version(), publish,
+                         utcnow())
+    except Refusal as error:
+        db.session.rollback()
+        return _evaluation_page(load_evaluation(evaluation_id), error.message, 422, marks)
+    db.session.commit()
+    flash(_("The evaluation is published: the agent and their lead can read it now.")
+          if publish else _("The draft is saved."), "success")
+    return see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id))
+
+
+@bp.route("/evaluations/<int:evaluation_id>/total", methods=["POST"])
+def evaluation_total(evaluation_id: int):
+    """The running total as items are ticked (htmx), without saving anything."""
+    evaluation = load_evaluation(evaluation_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    wanted = {m.item_id for m in _marks()}
+    total = evaluations.score_of([i.points for i in evaluation.scorecard_version.items
+                                  if i.id in wanted])
+    running_total = get_template_attribute("qa/_total.html", "running_total")
+    return Response(running_total(total), mimetype="text/html")
+
+
+@bp.route("/evaluations/<int:evaluation_id>/read", methods=["POST"])
+def confirm_read(evaluation_id: int):
+    """The agent confirms having read the evaluation."""
+    evaluation = load_evaluation(evaluation_id)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    evaluations.confirm_read(evaluation, current_user, utcnow())
+    db.session.commit()
+    flash(_("Thank you: the evaluation is marked as read."), "success")
+    return trigger(see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id)),
+                   PENDING_CHANGED)
+
+
+@bp.route("/evaluations")
+def list_evaluations():
+    """Evaluations the viewer may see, newest first; an agent sees their own."""
+    stmt = policy.visible_evaluations(current_user, select(Evaluation).where(
+        Evaluation.calibration_id.is_(None))).options(
+        joinedload(Evaluation.agent), joinedload(Evaluation.reviewer), joinedload(Evaluation.call))
+    if policy.can_score(current_user) and request.args.get("mine") == "1":
+        stmt = stmt.where(Evaluation.reviewer_id == current_user.id)
+    page = paginate(stmt.order_by(Evaluation.created_at.desc(), Evaluation.id.desc()))
+    unread = db.session.scalar(select(func.count(Evaluation.id)).where(
+        Evaluation.agent_id == current_user.id, Evaluation.read_at.is_(None),
+        Evaluation.status == EvaluationStatus.PUBLISHED, Evaluation.calibration_id.is_(None)))
+    return render("qa/list_evaluations.html", page=page, statuses=EVALUATION_STATUS,
+                  unread=unread, args={})
