@@ -4,12 +4,13 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
 
 from app.auth import bp, services
 from app.auth.forms import ChangePasswordForm, LoginForm
+from app.auth.sessions import end_session
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.htmx import render, see_other
@@ -80,11 +81,7 @@ def logout():
     """Sign out: every session of this person ends."""
     services.sign_out(current_user)
     db.session.commit()
-    logout_user()
-    locale = session.get("locale")
-    session.clear()
-    if locale:
-        session["locale"] = locale
+    end_session()
     flash(_("You have signed out."), "info")
     return see_other(url_for("auth.login"))
 

@@ -27,6 +27,15 @@ def load_user(identity: str) -> User | None:
     return user
 
 
+def end_session() -> None:
+    """Sign out of this browser and forget the session, keeping only the chosen language."""
+    logout_user()
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
 def check_session_age() -> None:
     """before_request: end sessions idle for 30 minutes or older than 12 hours."""
     if "_user_id" not in session:
@@ -37,11 +46,7 @@ def check_session_age() -> None:
     idle = timedelta(seconds=now - seen) > cfg["SESSION_IDLE_TIMEOUT"]
     old = timedelta(seconds=now - issued) > cfg["SESSION_ABSOLUTE_TIMEOUT"]
     if idle or old:
-        logout_user()
-        locale = session.get("locale")
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        end_session()
         flash(_("Your session has expired. Please sign in again."), "warning")
         return
     if not current_user.is_authenticated:
