@@ -3,18 +3,33 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
+PIP_TOOLS := pip-tools==7.7.0
 export FLASK_APP := wsgi
 export CALLFLOOR_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test bench mutate lint translations extract-messages clean
+.PHONY: run test bench mutate lint lock translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+# Every dependency, direct and indirect, at the exact version and hash in requirements.lock (the
+# app and its dev extra, Python 3.11 on Linux), then the project itself with nothing more.
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Resolves requirements.lock again from pyproject.toml's ranges, keeping every pin that still
+# fits them; `make lock LOCK_ARGS=--upgrade` moves everything to the newest versions they allow.
+# pip-tools runs in a throwaway venv, so it never enters the locked one.
+lock:
+	@tools=$$(mktemp -d) && trap 'rm -rf "$$tools"' EXIT && \
+	$(PYTHON) -m venv "$$tools" && "$$tools/bin/pip" install --quiet '$(PIP_TOOLS)' && \
+	CUSTOM_COMPILE_COMMAND="make lock" "$$tools/bin/pip-compile" --quiet --generate-hashes \
+		--allow-unsafe --build-deps-for editable --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links $(LOCK_ARGS) -o requirements.lock pyproject.toml
+	@echo "requirements.lock refreshed: commit it with pyproject.toml"
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --use-fuzzy -d app/translations

@@ -1,13 +1,12 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from app.i18n import Babel  # Flask-Babel, finding each request's catalog once
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

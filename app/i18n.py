@@ -1,197 +1,157 @@
-"""Translation look-ups done once instead of on every string or every request.
+"""Translation through Flask-Babel's public API.
 
-Behaviour is Flask-Babel's and Flask-WTF's own: the same catalogs, the same strings. Only the
-finding of the catalog is remembered (bench/run.py measured the cost):
+Code translates with `flask_babel.gettext as _` (and `ngettext`); text made before a request
+knows its language (labels of statuses, kinds, roles, form fields) with `lazy_gettext as _l`
+from here; templates with `_()`, `gettext()` and `ngettext()`. The `date` and `datetime`
+filters are Flask-Babel's format_date and format_datetime.
 
-- Flask-Babel finds the request's catalog again for every string it translates: three trips
-  through `g`, the request's locale and str(Locale) to key its cache, about 15 us against
-  0.2 us for the look-up itself, and a page translates 50 to 100 strings.
-- Templates translate through Flask-Babel's get_translations(), which first finds the
-  request's message domain again (more trips through `g`); templates here use the one default
-  domain, so they go straight to the catalog kept for the request.
-- Flask-Babel's date filters find the locale, the time zone and the configured formats again
-  for every date (about 10 us each, a list page shows a hundred); the filters here take the
-  request's locale and zone once and call Babel directly, with the same result (a test
-  compares them).
-- Flask-WTF reads and parses WTForms' own catalog file (field error messages) again on every
-  request that builds a form, about 0.5 ms; it first looks for one on the request.
+One helper, kept for speed: templates and lazy labels read their strings through
+request_catalog(), which asks Flask-Babel for the catalog once a request instead of once a
+string. flask_babel.gettext() and the template gettext Flask-Babel installs find the domain,
+the locale and the catalog again for every string (nine trips through Flask's context-local
+`g`, and str(locale) to key the catalog cache), and a list page reads a hundred labels.
+Measured in process on the demo center, CPU time per request against the same pages
+translated by Flask-Babel's own template gettext and lazy_gettext (two runs, each the median
+over 8-10 interleaved processes of each one's best batch of 5 requests): /people (supervisor)
+14-17% less, /audit 11-12% less, / (lead1) 8-10% less. Date filters that take the locale and
+zone once gained 3-5%, so they are Flask-Babel's own.
 """
 
-from functools import cached_property
+from datetime import date, datetime
+from functools import total_ordering
 
 import flask_babel
-from babel import dates, support
-from flask import Flask, g, has_app_context, request
-from flask_babel.speaklater import LazyString
+from babel import support
+from flask import Flask
 from jinja2 import pass_context
 from markupsafe import Markup
-from wtforms.i18n import messages_path
+
+_last: tuple = (None, None)  # the Locale object of the latest look-up, and its catalog
 
 
-class RequestCatalogDomain(flask_babel.Domain):
-    """Flask-Babel's message domain, with the catalog found once per request.
-
-    The catalog is kept on Flask-Babel's own per-request state next to the Locale object it
-    was found for, and found again whenever that object changes (force_locale, refresh).
-    """
-
-    def get_translations(self):
-        """The catalog for the request's locale (upstream's, remembered for the request)."""
-        state = g.get("_flask_babel") if has_app_context() else None
-        kept = getattr(state, "callfloor_catalog", None)
-        if kept is not None and kept[0] is self and kept[1] is getattr(state, "babel_locale", None):
-            return kept[2]
-        translations = super().get_translations()
-        state = g.get("_flask_babel") if has_app_context() else None
-        locale = getattr(state, "babel_locale", None)
-        if locale is not None:
-            state.callfloor_catalog = (self, locale, translations)
-        return translations
-
-
-class Babel(flask_babel.Babel):
-    """Flask-Babel with the per-request catalog above as its default domain."""
-
-    @cached_property
-    def domain_instance(self):
-        """The default message domain."""
-        return RequestCatalogDomain(domain=self.domain)
-
-
-_wtforms_catalogs: dict[str, support.NullTranslations] = {}
-
-
-class WTFormsCatalog:
-    """WTForms' messages in the request's language, each catalog file parsed once per process."""
-
-    @staticmethod
-    def _catalog() -> support.NullTranslations:
-        locale = flask_babel.get_locale()
-        key = str(locale)
-        catalog = _wtforms_catalogs.get(key)
-        if catalog is None:
-            catalog = support.Translations.load(messages_path(), [locale], domain="wtforms")
-            _wtforms_catalogs[key] = catalog
-        return catalog
-
-    def ugettext(self, string: str) -> str:
-        """Translate one message."""
-        return self._catalog().ugettext(string)
-
-    def ungettext(self, singular: str, plural: str, n: int) -> str:
-        """Translate a message with a plural form."""
-        return self._catalog().ungettext(singular, plural, n)
-
-
-WTFORMS_CATALOG = WTFormsCatalog()
-
-
-def offer_wtforms_catalog() -> None:
-    """before_request: Flask-WTF takes `request.wtforms_translations` when it is there."""
-    request.wtforms_translations = WTFORMS_CATALOG
-
-
-def request_catalog():
-    """The request's catalog for templates: the one RequestCatalogDomain kept for the request
-    when its locale is still the same object, else found (and kept) through Flask-Babel."""
-    if has_app_context():
-        state = vars(g._get_current_object()).get("_flask_babel")
-        kept = getattr(state, "callfloor_catalog", None)
-        if kept is not None and kept[1] is getattr(state, "babel_locale", None):
-            return kept[2]
-    return flask_babel.get_translations()
-
-
-def _locale_and_zone():
-    """The request's Locale and time zone, found once (again if the locale object changes)."""
-    real = g._get_current_object()
-    kept = vars(real).get("callfloor_formatting")
-    state = vars(real).get("_flask_babel")
-    if kept is None or kept[0] is not getattr(state, "babel_locale", None):
-        kept = real.callfloor_formatting = (flask_babel.get_locale(), flask_babel.get_timezone())
-    return kept
-
-
-def date_filter(value, fmt: str = "medium") -> str:
-    """`{{ day | date }}`: a date (or a datetime's date) in the request's language."""
-    if not value:
-        return ""
-    locale, _zone = _locale_and_zone()
-    return dates.format_date(value, fmt, locale=locale)
-
-
-def datetime_filter(value, fmt: str = "medium") -> str:
-    """`{{ at | datetime('short') }}`: a moment in the center's time zone (naive means UTC)."""
-    if not value:
-        return ""
-    locale, zone = _locale_and_zone()
-    return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
-
-
-def _gettext_now(string: str, **variables) -> str:
-    """Flask-Babel's gettext over the catalog kept for the request."""
-    text = request_catalog().ugettext(string)
-    return text % variables if variables else text
-
-
-def lazy_gettext(string: str, **variables) -> LazyString:
-    """`_l(...)`: Flask-Babel's lazy_gettext, translated through the request's kept catalog.
-    Labels of statuses, kinds, roles and form fields are lazy and a list page reads a hundred
-    of them; each read through Flask-Babel finds the domain and the catalog again."""
-    return LazyString(_gettext_now, string, **variables)
-
-
-_translated: dict[int, tuple[object, dict[str, Markup]]] = {}
-
-
-def _plain(catalog) -> dict[str, Markup]:
-    """The catalog's strings already translated and made Markup, for strings with no
-    variables (kept with the catalog, which Flask-Babel keeps for the life of the process)."""
-    kept = _translated.get(id(catalog))
-    if kept is None or kept[0] is not catalog:
-        kept = _translated[id(catalog)] = (catalog, {})
-    return kept[1]
+def request_catalog() -> support.NullTranslations:
+    """flask_babel.get_translations(), asked again only when flask_babel.get_locale() returns
+    another Locale object than the latest look-up: Flask-Babel makes one for each request, and
+    another inside force_locale() and after refresh(). Requests served at once by threads find
+    each other's Locale there and simply ask Flask-Babel."""
+    global _last
+    locale = flask_babel.get_locale()
+    last_locale, last_catalog = _last
+    if locale is not None and locale is last_locale:
+        return last_catalog
+    catalog = flask_babel.get_translations()
+    if locale is not None:
+        _last = (locale, catalog)
+    return catalog
 
 
 @pass_context
-def template_gettext(context, string: str, /, **variables) -> str:
-    """`{{ _("...") }}` in templates: Jinja's newstyle gettext (escaped variables, always
-    applied as a %-format) in one call instead of three, and a string without variables
-    translated once per process."""
-    catalog = request_catalog()
-    if not context.eval_ctx.autoescape:
-        return catalog.ugettext(string) % variables
-    # The catalogs are ours and trusted, as Jinja's own gettext trusts them; variables are
-    # escaped by the % of Markup.
-    if variables:
-        return Markup(catalog.ugettext(string)) % variables  # noqa: S704
-    plain = _plain(catalog)
-    text = plain.get(string)
-    if text is None:
-        text = plain[string] = Markup(catalog.ugettext(string)) % {}  # noqa: S704
-    return text
+def template_gettext(context, message: str, /, **variables) -> str:
+    """`{{ _("...") }}`: Jinja's newstyle gettext over request_catalog(). The translation is
+    Markup where the template escapes (our catalog, trusted as Jinja's own gettext trusts it),
+    and always %-formatted, so variables are escaped and `%%` is a percent sign."""
+    text = request_catalog().ugettext(message)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704
+    return text % variables
 
 
 @pass_context
 def template_ngettext(context, singular: str, plural: str, num: int, /, **variables) -> str:
-    """`{{ ngettext(...) }}`: Jinja's newstyle ngettext (`num` is a variable too)."""
+    """`{{ ngettext("%(num)d call", "%(num)d calls", n) }}`: Jinja's newstyle ngettext over
+    request_catalog(); `num` is a variable too."""
     variables.setdefault("num", num)
     text = request_catalog().ungettext(singular, plural, num)
     if context.eval_ctx.autoescape:
-        text = Markup(text)  # noqa: S704 (our catalog; the variables are escaped by %)
+        text = Markup(text)  # noqa: S704
     return text % variables
 
 
+@total_ordering
+class LazyText:
+    """A message translated each time it is read, in the language of the request reading it:
+    what flask_babel.lazy_gettext gives, read through request_catalog(). It stands in for the
+    text wherever a string is read (str(), templates, +, %, comparisons, str methods)."""
+
+    __slots__ = ("message", "variables")
+
+    def __init__(self, message: str, **variables) -> None:
+        self.message = message
+        self.variables = variables
+
+    def __str__(self) -> str:
+        text = request_catalog().ugettext(self.message)
+        return text % self.variables if self.variables else text
+
+    def __html__(self) -> str:  # as Flask-Babel's lazy strings: the catalog is trusted
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"l{str(self)!r}"
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):  # copy and pickle look for hooks; the text has none
+            raise AttributeError(name)
+        return getattr(str(self), name)
+
+    def __len__(self) -> int:
+        return len(str(self))
+
+    def __iter__(self):
+        return iter(str(self))
+
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __getitem__(self, key):
+        return str(self)[key]
+
+    def __add__(self, other: str) -> str:
+        return str(self) + other
+
+    def __radd__(self, other: str) -> str:
+        return other + str(self)
+
+    def __mul__(self, times: int) -> str:
+        return str(self) * times
+
+    __rmul__ = __mul__
+
+    def __mod__(self, values) -> str:
+        return str(self) % values
+
+    def __eq__(self, other: object) -> bool:
+        return str(self) == other
+
+    def __lt__(self, other: str) -> bool:
+        return str(self) < other
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def lazy_gettext(message: str, **variables) -> LazyText:
+    """`_l("...")`: flask_babel.lazy_gettext, read through request_catalog()."""
+    return LazyText(message, **variables)
+
+
+def date_filter(value: date | datetime | None, fmt: str = "medium") -> str:
+    """`{{ day | date }}`: a date in the request's language; a datetime gives its own date,
+    as stored (not moved into the center's time zone)."""
+    if not value:
+        return ""
+    return flask_babel.format_date(value, fmt, rebase=False)
+
+
+def datetime_filter(value: datetime | None, fmt: str = "medium") -> str:
+    """`{{ at | datetime('short') }}`: a moment in the center's time zone (naive means UTC)."""
+    if not value:
+        return ""
+    return flask_babel.format_datetime(value, fmt)
+
+
 def init_app(app: Flask) -> None:
-    """Register the hook and the templates' translation functions (after Babel's own)."""
-    app.before_request(offer_wtforms_catalog)
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: request_catalog().ugettext(s),
-        ngettext=lambda s, p, n: request_catalog().ungettext(s, p, n),
-        pgettext=lambda c, s: request_catalog().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_catalog().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    """The templates' translation functions and date filters (after Flask-Babel's own)."""
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext,
                                  ngettext=template_ngettext)
     app.jinja_env.filters["date"] = date_filter

@@ -16,7 +16,6 @@ from typing import Any
 from flask import Response, abort, flash, get_template_attribute
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from sqlalchemy.orm.exc import StaleDataError
@@ -25,7 +24,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from app.db_types import UTCDateTime, utc_default
 from app.extensions import db
-from app.forms import show_refusal
+from app.forms import Form, show_refusal
 from app.htmx import see_other, trigger, wants_fragment
 from app.i18n import lazy_gettext as _l
 from app.timeutil import utcnow
@@ -71,7 +70,7 @@ def check_turn(may_act: bool, obj, seen_version: int, still_open: bool = True) -
         raise NotYourTurnError
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(Form):
     """Carries the version the form was drawn from, to refuse stale saves."""
 
     version = HiddenField()

@@ -1,5 +1,6 @@
 """Both catalogs are complete, Chinese is the default, and the language choice sticks."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,11 +15,38 @@ from app.people.models import User
 from tests.conftest import login, post_form
 
 ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ["zh", "en"]
+
+# A %-format placeholder as Python applies it: `%(name)s`, `%(num)d`, `%s`, and `%%` (a
+# literal percent sign in a message that is formatted). The space flag is left out, so the
+# "% o" of "90% of calls" is text, not a placeholder.
+PLACEHOLDER = re.compile(r"%(?:%|(?:\(\w+\))?[#0+-]*(?:\d+|\*)?(?:\.(?:\d+|\*))?"
+                         r"[diouxXeEfFgGcrsa])")
+
+
+def po_path(locale: str) -> str:
+    return f"app/translations/{locale}/LC_MESSAGES/messages.po"
 
 
 def catalog(locale: str):
-    with (ROOT / "app/translations" / locale / "LC_MESSAGES/messages.po").open("rb") as handle:
-        return read_po(handle, locale=locale)
+    """The catalog as Babel reads it: a plural with more forms than the language has fails to
+    read, and a missing form reads as an empty one, which the untranslated check reports."""
+    with (ROOT / po_path(locale)).open("rb") as handle:
+        return read_po(handle, locale=locale, abort_invalid=True)
+
+
+def messages(locale: str) -> list:
+    """The catalog's messages, header left out."""
+    return [m for m in catalog(locale) if m.id]
+
+
+def _forms(value) -> tuple:
+    return tuple(value) if isinstance(value, tuple | list) else (value,)
+
+
+def _listed(lines) -> str:
+    """The offending messages, one a line, for the failure message."""
+    return "".join(f"\n  {line}" for line in lines)
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +63,59 @@ def source_ids(tmp_path_factory):
         return {m.id for m in read_po(handle) if m.id}
 
 
-def _translated(text) -> bool:
-    return all(text) if isinstance(text, tuple) else bool(text)
+# Issue 11, "Translations have one source": "A test fails on an untranslated or fuzzy
+# message, and on a translation whose placeholders differ from its message id."
 
 
-@pytest.mark.parametrize("locale", ["zh", "en"])
-def test_every_message_is_translated(source_ids, locale):
-    messages = {m.id: m for m in catalog(locale) if m.id}
-    missing = sorted(str(i) for i in source_ids if i not in messages)
-    assert not missing, f"run `make extract-messages` and translate: {missing[:10]}"
-    empty = sorted(str(m.id) for m in messages.values()
-                   if m.id in source_ids and not _translated(m.string))
-    assert not empty, f"{locale} has untranslated messages: {empty[:10]}"
-    assert not [m.id for m in messages.values() if "fuzzy" in m.flags]
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_message_is_in_the_catalog(source_ids, locale):
+    """Every message id of the code and templates is in the catalog."""
+    known = {m.id for m in messages(locale)}
+    missing = sorted(repr(i) for i in source_ids if i not in known)
+    assert not missing, (f"{len(missing)} message ids are not in {po_path(locale)}; run "
+                         f"`make extract-messages` and translate them:{_listed(missing)}")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_message_is_translated(locale):
+    """Every message of the catalog has a translation, in every plural form."""
+    empty = [repr(m.id) for m in messages(locale) if not all(_forms(m.string))]
+    assert not empty, (f"{len(empty)} messages of {po_path(locale)} have no "
+                       f"translation:{_listed(empty)}")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_message_is_fuzzy(locale):
+    """No translation is marked fuzzy (a guess waiting for review), nor the header."""
+    po = catalog(locale)
+    fuzzy = [repr(m.id) for m in po if m.id and m.fuzzy]
+    assert not fuzzy, (f"{len(fuzzy)} messages of {po_path(locale)} are "
+                       f"marked fuzzy; check each and remove the flag:{_listed(fuzzy)}")
+    assert not po.fuzzy, f"the header of {po_path(locale)} is marked fuzzy"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_translations_keep_the_placeholders(locale):
+    """Each translation has exactly the placeholders of its message id. Of a plural, the first
+    form answers the singular id where the language has more than one form (English); every
+    other form, and the one form of Chinese, answers the plural id."""
+    num_plurals = catalog(locale).num_plurals
+    wrong = []
+    for message in messages(locale):
+        ids, forms = _forms(message.id), _forms(message.string)
+        for index, text in enumerate(forms):
+            source = ids[0] if index == 0 and (len(ids) == 1 or num_plurals > 1) else ids[-1]
+            want, have = set(PLACEHOLDER.findall(source)), set(PLACEHOLDER.findall(text))
+            if text and want != have:
+                wrong.append(f"{message.id!r} -> {text!r}: has {sorted(have)}, "
+                             f"the id {sorted(want)}")
+    assert not wrong, f"placeholders in {po_path(locale)}:{_listed(wrong)}"
+
+
+def test_placeholder_pattern():
+    """The pattern finds what Python's % formats and leaves plain percent signs alone."""
+    found = PLACEHOLDER.findall("%(name)s owes %(num)d, %(rate).1f%%, %s; 90% of calls")
+    assert found == ["%(name)s", "%(num)d", "%(rate).1f", "%%", "%s"]
 
 
 def test_chinese_catalog_is_really_chinese():
@@ -197,3 +265,72 @@ def test_lazy_labels_match_flask_babel(app):
                 assert str(lazy_gettext("Approved")) == "已批准"
     assert str(lazy_gettext("Hello, %(name)s", name="x")) == str(
         flask_babel.lazy_gettext("Hello, %(name)s", name="x"))
+
+
+def test_lazy_labels_read_like_flask_babels(app):
+    """A lazy label stands in for its text as Flask-Babel's lazy string does: compared, hashed,
+    joined, formatted, sliced, sorted, called with str methods, put in a page, copied."""
+    import copy
+
+    import flask_babel
+    from markupsafe import escape
+
+    from app.i18n import lazy_gettext
+
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        ours, theirs = lazy_gettext("Approved"), flask_babel.lazy_gettext("Approved")
+        for read in (str, repr, len, hash, list, escape, lambda s: s == "已批准",
+                     lambda s: s != "已批准", lambda s: s == ours, lambda s: s + "！",
+                     lambda s: "「" + s, lambda s: s * 2, lambda s: s[0], lambda s: "批" in s,
+                     lambda s: s.startswith("已"), lambda s: f"<{s}>", lambda s: s % (),
+                     lambda s: sorted([lazy_gettext("Rejected"), s]) == sorted(["已驳回", s]),
+                     lambda s: s < "已驳回", lambda s: s >= "已", lambda s: str(copy.copy(s)),
+                     lambda s: str(copy.deepcopy(s))):
+            assert read(ours) == read(theirs)
+        limit = lazy_gettext("At most %(n)d days.", n=7)
+        assert str(limit) == str(flask_babel.lazy_gettext("At most %(n)d days.", n=7))
+        page = app.jinja_env.from_string("{{ label }}|{{ label | upper }}|{{ label ~ '!' }}")
+        assert page.render(label=ours) == page.render(label=theirs)
+
+
+def test_catalog_follows_force_locale_and_refresh(app, client, make_user):
+    """The catalog kept for the request's Locale gives way inside force_locale() and after
+    refresh(), in templates and lazy labels alike, and each request has its own."""
+    import flask_babel
+    from flask import render_template_string
+
+    from app.i18n import lazy_gettext
+
+    label = lazy_gettext("Approved")
+    page = '{{ _("Home") }} {{ ngettext("%(num)d record", "%(num)d records", 2) }}'
+    with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
+        assert (str(label), render_template_string(page)) == ("已批准", "首页 共 2 条")
+        with flask_babel.force_locale("en"):
+            assert (str(label), render_template_string(page)) == ("Approved", "Home 2 records")
+            flask_babel.refresh()  # inside force_locale, the forced language stays
+            assert str(label) == flask_babel.gettext("Approved") == "Approved"
+        assert (str(label), render_template_string(page)) == ("已批准", "首页 共 2 条")
+    user = make_user()
+    login(client, user.username)
+    assert "退出" in client.get("/").text
+    post_form(client, "/language", {"locale": "en"})
+    assert "Sign out" in client.get("/").text
+    post_form(client, "/language", {"locale": "zh"})
+    assert "退出" in client.get("/").text
+
+
+# Issue 11: "Flask-Babel is used through its public API only."
+PRIVATE_I18N = re.compile(r"_flask_babel|babel_locale|babel_translations|babel_domain|"
+                          r"flask_babel\.(?:_|speaklater|Domain)|wtforms_translations|"
+                          r"flask_babel import .*\b(?:_\w+|Domain|LazyString)\b|"
+                          r"\bg\._get_current_object|vars\(g\b")
+
+
+def test_flask_babel_is_used_through_its_public_api_only():
+    """No module reaches into Flask-Babel's (or Flask-WTF's) request state or its
+    undocumented classes: the functions its API documentation lists, and Babel, only."""
+    reaching = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+                for path in sorted((ROOT / "app").rglob("*.py"))
+                for number, line in enumerate(path.read_text().splitlines(), 1)
+                if PRIVATE_I18N.search(line)]
+    assert not reaching, f"private Flask-Babel state or classes:{_listed(reaching)}"

@@ -1,15 +1,15 @@
 """Sign-in and password forms."""
 
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from app.auth.services import MAX_PASSWORD_LENGTH, password_problem, verify_password
+from app.forms import Form
 from app.i18n import lazy_gettext as _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     """Username and password."""
 
     username = StringField(
@@ -22,7 +22,7 @@ class LoginForm(FlaskForm):
     )
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     """The owner sets a new password, proving the current one."""
 
     current_password = PasswordField(

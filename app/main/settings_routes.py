@@ -3,12 +3,12 @@
 from flask import flash, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app import settings
 from app.extensions import db
+from app.forms import Form
 from app.htmx import render, see_other
 from app.i18n import lazy_gettext as _l
 from app.main import bp
@@ -32,10 +32,10 @@ def _field(spec: settings.Spec):
                          description=spec.unit or _l("One per line."))
 
 
-def settings_form_class(specs: dict[str, settings.Spec]) -> type[FlaskForm]:
+def settings_form_class(specs: dict[str, settings.Spec]) -> type[Form]:
     """A form with one field per declared setting."""
 
-    class SettingsForm(FlaskForm):
+    class SettingsForm(Form):
         pass
 
     for key, spec in specs.items():

@@ -1,6 +1,5 @@
 """Forms for people and teams. They bind only what a supervisor may edit."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import (
@@ -12,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.forms import choices, int_or_none
+from app.forms import Form, choices, int_or_none
 from app.i18n import lazy_gettext as _l
 from app.people.models import Grade, Role, Status
 from app.workflow import VersionedForm
@@ -83,7 +82,7 @@ class PersonForm(VersionedForm):
             raise ValidationError(_l("Agents need a grade."))
 
 
-class GradeForm(FlaskForm):
+class GradeForm(Form):
     """Promote (or correct) an agent's grade."""
 
     to_grade = SelectField(_l("New grade"), choices=choices(GRADE_LABELS.items()))
@@ -98,7 +97,7 @@ class TeamForm(VersionedForm):
     lead_id = SelectField(_l("Team lead"), coerce=int_or_none)
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Upload of a people file."""
 
     file = FileField(

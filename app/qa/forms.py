@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -16,7 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.forms import choices
+from app.forms import Form, choices
 from app.i18n import lazy_gettext as _l
 from app.qa.models import Scope
 from app.workflow import VersionedForm
@@ -58,26 +57,26 @@ class VersionForm(VersionedForm):
     """A one-click action on a row that carries a version (publish, revoke, confirm)."""
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     """A new API token for the telephony system."""
 
     name = StringField(_l("What uses it"), validators=[InputRequired(), Length(max=100)],
                        description=_l("For example: the telephony system in building A."))
 
 
-class ScorecardForm(FlaskForm):
+class ScorecardForm(Form):
     """A new scorecard."""
 
     name = StringField(_l("Scorecard name"), validators=[InputRequired(), Length(max=100)])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     """A new category of deduction items."""
 
     name = StringField(_l("Category"), validators=[InputRequired(), Length(max=100)])
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     """A deduction item: what is wrong and what it costs."""
 
     category_id = HiddenField()
@@ -87,20 +86,20 @@ class ItemForm(FlaskForm):
                              validators=[Optional(), Length(max=1000)])
 
 
-class StartForm(FlaskForm):
+class StartForm(Form):
     """Start scoring a call; a call outside the sample needs a reason."""
 
     reason = TextAreaField(_l("Why score this call?"), validators=[Optional(), Length(max=1000)],
                            description=_l("Needed only for a call no published rule took."))
 
 
-class CallFileForm(FlaskForm):
+class CallFileForm(Form):
     """A call log file from the telephony system."""
 
     file = FileField(_l("Call log file (.xlsx or .csv)"), validators=[FileRequired()])
 
 
-class CalibrationForm(FlaskForm):
+class CalibrationForm(Form):
     """Start a calibration round on a call."""
 
     serial_no = StringField(_l("Recording serial no."), validators=[InputRequired(),

@@ -5,13 +5,11 @@ app/workflow.py."""
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     SelectField,
@@ -20,9 +18,10 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms import Form as SubForm
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from app.forms import choices
+from app.forms import Form, choices
 from app.i18n import lazy_gettext as _l
 from app.staff.models import HandoverItemKind, LeaveKind
 from app.staff.schedule import MAX_PATTERN_DAYS
@@ -55,7 +54,7 @@ def _row_id(value):
 
 # --- schedules ------------------------------------------------------------------------------
 
-class _ShiftTimesForm(FlaskForm):
+class _ShiftTimesForm(Form):
     """When a shift starts and ends, and its name: one shift's and a weekly pattern's."""
 
     start = TimeField(_l("Start"), validators=[InputRequired(message=_l("Enter a start time."))])
@@ -98,7 +97,7 @@ class PatternForm(_ShiftTimesForm):
             raise ValidationError(_l("The last day comes before the first."))
 
 
-class RosterForm(FlaskForm):
+class RosterForm(Form):
     """Upload of a roster file."""
 
     file = FileField(
@@ -110,7 +109,7 @@ class RosterForm(FlaskForm):
 
 # --- leave ----------------------------------------------------------------------------------
 
-class LeaveForm(FlaskForm):
+class LeaveForm(Form):
     """A leave request: whole days, or from a time to a time."""
 
     # No kind is chosen for the person: the kind decides the rules (notice, probation) and
@@ -149,7 +148,7 @@ class LeaveForm(FlaskForm):
 
 # --- shift swaps ----------------------------------------------------------------------------
 
-class SwapForm(FlaskForm):
+class SwapForm(Form):
     """Offer one of my shifts for one of a colleague's."""
 
     my_shift = SelectField(_l("My shift"), coerce=_row_id, validate_choice=False,
@@ -173,7 +172,7 @@ class AwayDecisionForm(DecisionForm):
 
 # --- handovers ------------------------------------------------------------------------------
 
-class ItemForm(Form):
+class ItemForm(SubForm):
     """One handed-over matter; a row left empty is ignored."""
 
     kind = SelectField(_l("Kind"), choices=choices([("", _l("— choose —")),
@@ -189,7 +188,7 @@ class ItemForm(Form):
                         (self.contact.data or "").strip()))
 
 
-class HandoverForm(FlaskForm):
+class HandoverForm(Form):
     """What the outgoing shift hands over."""
 
     team_id = SelectField(_l("Team"), coerce=_row_id, validate_choice=False,
