@@ -77,6 +77,8 @@ class Area:
     """Everything an area declares. Only `name` is required."""
 
     name: str
+    # What people call the area (the settings page heads its group with it).
+    title: Any = ""
     blueprints: tuple[Blueprint, ...] = ()
     access: Mapping[str, frozenset] = field(default_factory=dict)
     # Routes a person who must still change their one-time password may open.

@@ -1,13 +1,14 @@
 """The demo center: a supervisor, three teams with their leads, two QA reviewers, 30 agents."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from app import areas, audit
 from app.extensions import db
+from app.inbox import services as inbox
 from app.people.models import Grade, GradeChange, Role, Status, Team, User
 from app.people.passwords import hash_password
-from app.timeutil import center_today
+from app.timeutil import center_today, center_tz, utcnow
 
 DEMO_PASSWORD = "callfloor-demo"  # noqa: S105 — documented demo password, demo command only
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾"
@@ -93,4 +94,7 @@ def load_demo(seed: int = 2026) -> str:
         if area.demo is not None:
             summaries.append(area.demo(boss, teams, rng))
             db.session.commit()
+    # What the areas told people about before today has been seen: only today's news is new.
+    inbox.mark_read_before(datetime.combine(today, time(), center_tz()), utcnow())
+    db.session.commit()
     return "; ".join(summaries)

@@ -58,6 +58,7 @@ _TABLE: dict[str, set[str] | frozenset[str]] = {
     "people.apply_import": {"supervisor"},
     "people.import_template": {"supervisor"},
     "main.edit_settings": {"supervisor"},
+    "main.old_settings_address": {"supervisor"},
     "qa.list_tokens": {"supervisor"},
     "qa.revoke_token": {"supervisor"},
     "main.list_audit": {"supervisor"},

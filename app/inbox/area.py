@@ -46,6 +46,7 @@ def _setup(app: Flask) -> None:
 
 AREA = Area(
     name="inbox",
+    title=_l("Inbox"),
     blueprints=(bp,),
     access={
         # Every person has an inbox; each sees and marks only their own notifications.

@@ -136,6 +136,14 @@ def mark_all_read(user, now: datetime) -> int:
     return result.rowcount
 
 
+def mark_read_before(moment: datetime, now: datetime) -> int:
+    """Every notification that came before `moment` is read now (the demo center's past has
+    been seen); returns how many."""
+    result = db.session.execute(update(Notification).where(
+        Notification.created_at < moment, Notification.read_at.is_(None)).values(read_at=now))
+    return result.rowcount
+
+
 def clean(now: datetime) -> int:
     """Remove the notifications older than `inbox_keep_days`, read or not; returns how
     many."""

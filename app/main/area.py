@@ -16,6 +16,7 @@ AREA = Area(
         "main.pending_count": SIGNED_IN,
         "main.list_audit": SUPERVISOR,
         "main.edit_settings": SUPERVISOR,
+        "main.old_settings_address": SUPERVISOR,
     },
     before_password_change=frozenset({"static", "main.health", "main.set_language"}),
     nav=(

@@ -1,20 +1,17 @@
 """The settings page: a supervisor changes what the areas declare, grouped by area."""
 
-from flask import flash, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import BooleanField, IntegerField, TextAreaField, TimeField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app import settings
+from app import areas, settings
 from app.extensions import db
 from app.forms import Form
 from app.htmx import render, see_other
 from app.i18n import lazy_gettext as _l
 from app.main import bp
-
-# What each area's group of settings is called on the page.
-GROUP_TITLES = {"staff": _l("Shifts, leave and swaps"), "qa": _l("Quality")}
 
 
 def _field(spec: settings.Spec):
@@ -72,7 +69,14 @@ def edit_settings():
             db.session.commit()
             flash(_("Settings saved.") if changed else _("Nothing changed."), "success")
             return see_other(url_for("main.edit_settings"))
-    groups = [(GROUP_TITLES.get(area, area), [key for key in (s.key for s in group)])
-              for area, group in settings.declared().items()]
+    titles = {area.name: area.title or area.name for area in areas.registered()}
+    groups = [(titles[name], [spec.key for spec in group])
+              for name, group in settings.declared().items()]
     return render("main/settings.html", block="form", form=form, groups=groups,
                   status=422 if form.errors else 200)
+
+
+@bp.route("/rules")
+def old_settings_address():
+    """The settings page's former address, kept for bookmarks."""
+    return redirect(url_for("main.edit_settings"), code=301)

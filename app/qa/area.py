@@ -22,6 +22,7 @@ def _quality_card(user) -> dict | None:
 
 AREA = Area(
     name="qa",
+    title=_l("Quality"),
     # The telephony system's door is the one second blueprint: an API token, never a session
     # (see app/qa/api.py).
     blueprints=(bp, api.bp),

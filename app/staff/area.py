@@ -28,6 +28,7 @@ def _next_shifts(user) -> dict | None:
 
 AREA = Area(
     name="staff",
+    title=_l("Shifts, leave and swaps"),
     blueprints=(bp,),
     access={
         # schedules

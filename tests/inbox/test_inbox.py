@@ -383,3 +383,17 @@ def test_the_keeping_period_is_a_week_to_ten_years(app, days, fits):
     else:
         with pytest.raises(ValueError, match="inbox_keep_days"):
             spec.check(days)
+
+
+def test_what_came_before_a_moment_is_marked_read_and_the_rest_stays_new(app, make_user, clock):
+    """The demo center's past has been seen: mark_read_before leaves only later news unread."""
+    agent = make_user()
+    moment = clock.now - timedelta(hours=1)
+    before = tell(agent, at=moment - timedelta(seconds=1))
+    at_moment = tell(agent, at=moment)
+    db.session.commit()
+    assert inbox.mark_read_before(moment, clock.now) == 1
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Notification, before.id).read_at is not None
+    assert db.session.get(Notification, at_moment.id).read_at is None

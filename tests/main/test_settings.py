@@ -104,3 +104,23 @@ def test_a_change_is_saved_typed_and_audited(app, client, login_as):
     assert isinstance(event, AuditEvent)
     assert (event.object_id, json.loads(event.before), json.loads(event.after)) == (
         "away_minutes", {"value": 5}, {"value": 6})
+
+
+def test_each_group_is_headed_by_its_area_s_title(app, client, login_as):
+    """The inbox's keeping period sits under 消息, in the page's language, not its code."""
+    login_as(Role.SUPERVISOR)
+    page = client.get("/settings").text
+    assert "<h2>消息</h2>" in page and "<h2>inbox</h2>" not in page
+    assert page.index("<h2>消息</h2>") < page.index('name="inbox_keep_days"')
+
+
+def test_the_former_address_leads_to_the_settings(app, client, login_as):
+    login_as(Role.SUPERVISOR)
+    response = client.get("/rules")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/settings"
+
+
+def test_the_former_address_is_for_supervisors_only(app, client, login_as):
+    login_as(Role.LEAD)
+    assert client.get("/rules").status_code == 403
