@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Select, and_, bindparam, case, func, select
 
+from app import statements
 from app.extensions import db
 from app.people.models import Team, User
 from app.qa.models import Deduction, Evaluation, EvaluationStatus, ScorecardItem
@@ -125,18 +126,25 @@ def build(period: str, day: date, group: str, agents=None) -> Report:
     first, last = bounds(period, day)
     report = Report(period, first, last, group)
     dialect = db.session.get_bind().dialect.name
-    statements = _statements(group, dialect, agents)
+    if agents is None:
+        # The center-wide report's statements are built once per grouping: building and keying
+        # them cost more than running them over a month of evaluations (make bench, the
+        # supervisor's monthly report: 437 requests a second with them kept, 241 without).
+        queries = statements.once(("qa report", group, dialect),
+                                  lambda: _statements(group, dialect))
+    else:
+        queries = _statements(group, dialect, agents)
     params = window(first, last)
-    total, average, *buckets = db.session.execute(statements["summary"], params).one()
+    total, average, *buckets = db.session.execute(queries["summary"], params).one()
     report.count, report.average = total, float(average) if average is not None else None
     report.buckets = [(f"{low}–{high}" if low != high else str(low), int(n or 0))
                       for (low, high), n in zip(BUCKETS, buckets, strict=True)]
     report.rows = [Row(key, name or "—", n, float(avg), low, high)
                    for key, name, n, avg, low, high in db.session.execute(
-                       statements["rows"], params)]
+                       queries["rows"], params)]
     report.items = [(name, times, points) for name, times, points in db.session.execute(
-        statements["items"], params)]
-    report.trend = trend(statements["trend"], first, last)
+        queries["items"], params)]
+    report.trend = trend(queries["trend"], first, last)
     return report
 
 
