@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template
+from flask import Blueprint, Flask, current_app
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -52,15 +52,13 @@ class Panel:
     build: Callable[..., Mapping[str, Any] | None]
     order: int
 
-    def render(self, *args, page: Mapping[str, Any] | None = None) -> Markup | None:
+    def render(self, *args, page: Mapping[str, Any]) -> Markup | None:
         """The panel's HTML for these arguments, or None when it is left out. `page` is the
         context every template of the request gets (the signed-in person, can_visit, ...),
         worked out once for all the panels of a page."""
         context = self.build(*args)
         if context is None:
             return None
-        if page is None:
-            return Markup(render_template(self.template, **context))  # noqa: S704 (autoescaped)
         template = current_app.jinja_env.get_template(self.template)
         return Markup(template.render({**page, **context}))  # noqa: S704 (autoescaped)
 

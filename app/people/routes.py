@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from app import areas, imports
 from app.extensions import db
-from app.forms import ConfirmForm, choices
+from app.forms import ConfirmForm, choices, show_refusal
 from app.htmx import render, see_other
 from app.imports import ImportBatch
 from app.pagination import paginate
@@ -118,10 +118,6 @@ def _person_data(form: PersonForm) -> services.PersonData:
     )
 
 
-def _rule_error(form, error: Refusal) -> None:
-    getattr(form, error.field).errors = [*getattr(form, error.field).errors, error.message]
-
-
 @bp.route("/people/new", methods=["GET", "POST"])
 def new_person():
     """Create a person with a one-time password."""
@@ -133,7 +129,7 @@ def new_person():
         try:
             person, password = services.create_person(_person_data(form))
         except Refusal as error:
-            _rule_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             return render("people/one_time_password.html", person=person, password=password,
@@ -155,7 +151,7 @@ def edit_person(person_id: int):
         try:
             services.update_person(person, _person_data(form))
         except Refusal as error:
-            _rule_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Saved."), "success")
@@ -224,7 +220,7 @@ def promote_person(person_id: int):
             services.promote(person, form.to_grade.data, form.effective_on.data,
                              (form.note.data or "").strip())
         except Refusal as error:
-            _rule_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("The grade has been changed."), "success")
@@ -272,7 +268,7 @@ def new_team(team_id: int | None):
         try:
             services.save_team(team, form.name.data.strip(), form.lead_id.data)
         except Refusal as error:
-            _rule_error(form, error)
+            show_refusal(form, error)
         else:
             db.session.commit()
             flash(_("Team saved."), "success")
