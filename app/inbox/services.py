@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, delete, func, select, update
 from werkzeug.routing import BuildError
 
+from app import statements
 from app.areas import registered
 from app.extensions import db
 from app.inbox.models import Notification
@@ -114,11 +115,15 @@ def unread_count(user) -> int:
 
 
 def latest_unread(user, limit: int = CARD_SIZE) -> tuple[list[Notification], int]:
-    """The person's newest unread notifications and how many are unread, in one query."""
-    rows = db.session.execute(
-        select(Notification, func.count().over()).where(
-            Notification.recipient_id == user.id, Notification.read_at.is_(None))
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+    """The person's newest unread notifications and how many are unread, in one query.
+
+    Every home page asks, so the statement is built once (app/statements.py): FIGURE"""
+    stmt = statements.once(("latest unread", limit), lambda: select(
+        Notification, func.count().over()).where(
+            Notification.recipient_id == statements.Person("").id,
+            Notification.read_at.is_(None))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit))
+    rows = db.session.execute(stmt, statements.person_args(user)).all()
     return [item for item, _total in rows], (rows[0][1] if rows else 0)
 
 

@@ -1,7 +1,8 @@
 """What the people area declares: its routes' access, links and home cards."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
+from app import statements
 from app.access import SIGNED_IN, SUPERVISOR
 from app.areas import Area, NavLink, Panel
 from app.extensions import db
@@ -16,9 +17,11 @@ def _team_members(user) -> dict | None:
         return None
     members = []
     if user.team_id:
-        members = db.session.scalars(
-            select(User).where(User.team_id == user.team_id, User.status != Status.LEFT,
-                               User.id != user.id).order_by(User.employee_no)).all()
+        stmt = statements.once(("team members",), lambda: select(User).where(
+            User.team_id == bindparam("team_id"), User.status != Status.LEFT,
+            User.id != statements.Person(Role.LEAD).id).order_by(User.employee_no))
+        members = db.session.scalars(stmt, {"team_id": user.team_id,
+                                            **statements.person_args(user)}).all()
     return {"members": members}
 
 

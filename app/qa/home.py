@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
+from app import statements
 from app.extensions import db
 from app.people.models import Role, User
 from app.qa.models import Evaluation, EvaluationStatus, SampledCall, SampleDraw, SamplingRule
@@ -17,9 +18,11 @@ def card(user: User) -> dict | None:
     """Rules just published for a lead's team, what an agent has to read, a reviewer's share
     of today's sample; nothing for a supervisor."""
     if user.role == Role.LEAD and user.team_id:
-        since = utcnow() - timedelta(days=14)
-        found = db.session.scalars(recently_published_for_team(user.team_id, since)
-                                   .order_by(SamplingRule.published_at.desc()).limit(5)).all()
+        stmt = statements.once(("lead quality card",), lambda: recently_published_for_team(
+            bindparam("team_id"), bindparam("since"))
+            .order_by(SamplingRule.published_at.desc()).limit(5))
+        found = db.session.scalars(stmt, {"team_id": user.team_id,
+                                          "since": utcnow() - timedelta(days=14)}).all()
         return {"rules": found}
     if user.role == Role.AGENT:
         return {"unread": db.session.scalar(select(func.count(Evaluation.id)).where(

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
-from app import audit
+from app import audit, statements
 from app.extensions import db
 from app.people.models import Role, Status, User
 from app.qa import sampling
@@ -150,10 +150,13 @@ def follower_data(rule: SamplingRule, now: datetime) -> RuleData:
 
 
 def successor_start(rule: SamplingRule) -> date | None:
-    """The first day of the published rule that follows this one, if any."""
-    return db.session.scalar(select(SamplingRule.first_day).where(
-        SamplingRule.follows_id == rule.id, SamplingRule.status == RuleStatus.PUBLISHED)
-        .order_by(SamplingRule.first_day).limit(1))
+    """The first day of the published rule that follows this one, if any.
+
+    Asked on every view of a rule, so the statement is built once (app/statements.py): FIGURE"""
+    stmt = statements.once(("successor start",), lambda: select(SamplingRule.first_day).where(
+        SamplingRule.follows_id == bindparam("rule_id"),
+        SamplingRule.status == RuleStatus.PUBLISHED).order_by(SamplingRule.first_day).limit(1))
+    return db.session.scalar(stmt, {"rule_id": rule.id})
 
 
 def terms(rule: SamplingRule) -> sampling.Terms:
@@ -182,20 +185,32 @@ def covered(rule: SamplingRule):
 def rules_covering(user: User):
     """A select of the published rules that cover this person: named in them, their team's,
     and for an agent the rules of all agents."""
+    return _rules_covering(user.role, user.id, user.team_id)
+
+
+def _rules_covering(role: str, person_id, team_id):
+    """rules_covering for a role, a person's id and their team's (values or bind
+    parameters; a bound team of None matches no team rule)."""
     named = select(sampling_rule_person.c.rule_id).where(
-        sampling_rule_person.c.user_id == user.id)
+        sampling_rule_person.c.user_id == person_id)
     ways = [and_(SamplingRule.scope == Scope.PEOPLE, SamplingRule.id.in_(named))]
-    if user.team_id is not None:
-        ways.append(and_(SamplingRule.scope == Scope.TEAM,
-                         SamplingRule.team_id == user.team_id))
-    if user.role == Role.AGENT:
+    if team_id is not None:
+        ways.append(and_(SamplingRule.scope == Scope.TEAM, SamplingRule.team_id == team_id))
+    if role == Role.AGENT:
         ways.append(SamplingRule.scope == Scope.ALL)
     return select(SamplingRule).where(SamplingRule.status == RuleStatus.PUBLISHED, or_(*ways))
 
 
 def covering_rule_ids(user: User) -> set[int]:
-    """The ids of the published rules that cover this person."""
-    return set(db.session.scalars(rules_covering(user).with_only_columns(SamplingRule.id)))
+    """The ids of the published rules that cover this person.
+
+    Every view of a rule by someone who does not see them all asks, so the statement is built
+    once per role (app/statements.py): FIGURE"""
+    stmt = statements.once(("covering rule ids", user.role), lambda: _rules_covering(
+        user.role, statements.Person(user.role).id, bindparam("team_id"))
+        .with_only_columns(SamplingRule.id))
+    return set(db.session.scalars(stmt, {**statements.person_args(user),
+                                         "team_id": user.team_id}))
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -206,15 +221,18 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def day_calls(agent_ids: list[int], day: date) -> dict[int, list[tuple[int, sampling.CallFact]]]:
-    """Each agent's calls of the day as (call id, facts), read in one query."""
+    """Each agent's calls of the day as (call id, facts), read in one query (built once,
+    app/statements.py: FIGURE)."""
     start, end = day_bounds(day)
     found: dict[int, list[tuple[int, sampling.CallFact]]] = {a: [] for a in agent_ids}
     if not agent_ids:
         return found
-    rows = db.session.execute(
-        select(Call.id, Call.agent_id, Call.serial_no, Call.started_at, Call.duration_s,
-               Call.direction)
-        .where(Call.started_at >= start, Call.started_at < end, Call.agent_id.in_(agent_ids)))
+    stmt = statements.once(("day calls",), lambda: select(
+        Call.id, Call.agent_id, Call.serial_no, Call.started_at, Call.duration_s,
+        Call.direction).where(Call.started_at >= bindparam("start"),
+                              Call.started_at < bindparam("end"),
+                              Call.agent_id.in_(bindparam("agents", expanding=True))))
+    rows = db.session.execute(stmt, {"start": start, "end": end, "agents": agent_ids})
     for call_id, agent_id, serial, started, duration, direction in rows:
         found[agent_id].append((call_id, sampling.CallFact(serial, started, duration,
                                                            direction)))
