@@ -29,11 +29,13 @@ from flask_login import current_user
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.confirm import ask
 from app.database import lock_for_change
 from app.db_types import UTCDateTime, utc_default
 from app.extensions import db
 from app.forms import ConfirmForm
 from app.htmx import render, see_other
+from app.i18n import lazy_gettext as _l
 from app.timeutil import utcnow
 from app.workflow import Refusal
 
@@ -274,6 +276,9 @@ def confirm(spec: Spec, batch_id: int, apply: Callable[[ImportBatch, Any, dateti
         abort(400)
     if batch.applied_at is not None:
         abort(409)
+    asked = ask(_l("Import the checked rows now? Once imported they stay."))
+    if asked is not None:
+        abort(asked)  # the question, nothing applied
     try:
         made = apply(batch, current_user, utcnow())
     except Refusal as refusal:

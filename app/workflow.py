@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
+from app.confirm import ask
 from app.db_types import UTCDateTime, utc_default
 from app.extensions import db
 from app.forms import Form, show_refusal
@@ -31,6 +32,11 @@ from app.timeutil import utcnow
 
 # The htmx event a page listens to, to refresh what waits for the person (badge, cards).
 PENDING_CHANGED = "pending-changed"
+
+# The questions of a step that cannot be undone (app/confirm.py); they name no one.
+APPROVE = _l("Approve this request?")
+REFUSE = _l("Refuse this request?")
+WITHDRAW = _l("Withdraw this request? It cannot be taken back.")
 
 
 class Refusal(ValueError):  # noqa: N818 (a refusal is what the person is told, not a fault)
@@ -145,7 +151,9 @@ class StepViews:
             service(obj, current_user, form.approves(), form.reason.data or "",
                     form.seen_version(), utcnow())
 
-        return self.take(obj_id, DecisionForm(), act, _("Your decision has been recorded."))
+        form = DecisionForm()
+        return self.take(obj_id, form, act, _("Your decision has been recorded."),
+                         APPROVE if form.approves() else REFUSE)
 
     def withdraw(self, obj_id: int, service: Callable[..., None], message: str) -> Response:
         """The requester takes the request back through `service(obj, actor, seen_version,
@@ -154,13 +162,15 @@ class StepViews:
         def act(obj, form: WithdrawForm) -> None:
             service(obj, current_user, form.seen_version(), utcnow())
 
-        return replace(self, card=None, page=None).take(obj_id, WithdrawForm(), act, message)
+        return replace(self, card=None, page=None).take(obj_id, WithdrawForm(), act, message,
+                                                        WITHDRAW)
 
     def take(self, obj_id: int, form: VersionedForm, act: Callable[[Any, Any], None],
-             message: str) -> Response:
-        """The one flow of a step's view: load (404), validate the form (400), `act(obj,
-        form)` calls the service, commit, and answer with PENDING_CHANGED: the card for a
-        targeted htmx request, else `message` flashed on the object's page.
+             message: str, question=None) -> Response:
+        """The one flow of a step's view: load (404), validate the form (400), ask `question`
+        unless the form says it was answered (app/confirm.py), `act(obj, form)` calls the
+        service, commit, and answer with PENDING_CHANGED: the card for a targeted htmx
+        request, else `message` flashed on the object's page.
 
         Someone else changed the object first (StaleError): a targeted htmx request gets the
         card as it stands now (409); without a card, or for a full page, the error goes on
@@ -170,6 +180,9 @@ class StepViews:
         obj = self.load(obj_id)
         if not form.validate_on_submit():
             abort(400)
+        asked = ask(question) if question is not None else None
+        if asked is not None:
+            return asked
         try:
             act(obj, form)
             db.session.flush()

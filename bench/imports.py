@@ -117,7 +117,8 @@ def main() -> int:
         after_preview = clock.perf_counter()
         if preview.status_code != 200:
             raise RuntimeError(f"the preview failed ({preview.status_code})")
-        applied = client.post(batch_url, data={"csrf_token": token_of(preview.text)})
+        applied = client.post(batch_url, data={"csrf_token": token_of(preview.text),
+                                                 "confirmed": "yes"})
         done = clock.perf_counter()
         if applied.status_code != 303:
             raise RuntimeError(f"the import was refused ({applied.status_code})")

@@ -351,7 +351,7 @@ end
 function request()
   local id = ids[position] or ids[#ids]
   position = position + step
-  local body = "csrf_token=" .. token .. "&version=1&decision=approve"
+  local body = "csrf_token=" .. token .. "&version=1&decision=approve&confirmed=yes"
   -- headers given to wrk.format replace the -H ones (the cookie), so start from those
   local headers = {}
   for name, value in pairs(wrk.headers) do headers[name] = value end
@@ -487,7 +487,8 @@ def measure_approvals(port: int, page: Page, cookie: str, tmp: Path) -> Result:
                     write=True)
     ids = add_leave_to_approve(tmp, page.user, APPROVALS)
     token, cookie = page_token(port, cookie)
-    body = urlencode({"csrf_token": token, "version": 1, "decision": "approve"})
+    body = urlencode({"csrf_token": token, "version": 1, "decision": "approve",
+                      "confirmed": "yes"})
     status, _, _ = request(port, "POST", f"/leave/{ids[0]}/decide", cookie=cookie, body=body)
     if status != 303:
         result.status, result.note = "error", f"an approval gave status {status}, not 303"

@@ -17,3 +17,41 @@ function showToday(root) {
 }
 document.addEventListener("DOMContentLoaded", function () { showToday(document); });
 document.addEventListener("htmx:afterSettle", function (event) { showToday(event.target); });
+
+// A recorded moment plays the recording on the page from that moment; without JavaScript the
+// link's media fragment (#t=seconds) opens the recording there.
+document.addEventListener("click", function (event) {
+  var link = event.target.closest("a[data-seek]");
+  var player = link && document.getElementById(link.dataset.player);
+  if (player) {
+    event.preventDefault();
+    player.currentTime = Number(link.dataset.seek);
+    player.play();
+  }
+});
+
+// A form with several buttons where only one cannot be undone (publish beside "save the
+// draft"): that button carries its question in data-confirm. htmx asks it before the boosted
+// request goes, and sends confirmed=yes with the answer (app/confirm.py). Without JavaScript
+// the server asks instead.
+document.addEventListener("htmx:confirm", function (event) {
+  var trigger = event.detail.triggeringEvent;
+  var button = trigger && trigger.submitter;
+  var question = button && button.getAttribute("data-confirm");
+  if (!question) {
+    return;
+  }
+  event.preventDefault();
+  if (window.confirm(question)) {
+    var form = event.detail.elt;
+    var field = form.querySelector("input[name=confirmed]");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "confirmed";
+      form.appendChild(field);
+    }
+    field.value = "yes";
+    event.detail.issueRequest(true);
+  }
+});

@@ -249,10 +249,16 @@ def login(client, username: str, password: str = PASSWORD, next_url: str | None 
     return client.post(url, data=data)
 
 
-def post_form(client, url: str, data: dict | None = None, token_page: str = "/", **kwargs):
-    """POST with a valid CSRF token taken from a page the client can see."""
+def post_form(client, url: str, data: dict | None = None, token_page: str = "/",
+              confirmed: bool = True, **kwargs):
+    """POST with a valid CSRF token taken from a page the client can see, as the page sends
+    it: an action that cannot be undone carries the answer to its question (app/confirm.py)
+    unless `confirmed` is False."""
     token = csrf_from(client.get(token_page).text)
-    return client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
+    sent = {**(data or {}), "csrf_token": token}
+    if confirmed:
+        sent.setdefault("confirmed", "yes")
+    return client.post(url, data=sent, **kwargs)
 
 
 @pytest.fixture

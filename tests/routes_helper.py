@@ -238,12 +238,15 @@ def agent_call(world: World):
 
 
 def published_rule(world: World):
-    """A rule of the QA reviewer covering every agent, published before its first day."""
+    """A rule of the QA reviewer covering every agent, published before its first day (who it
+    covers fixed then: the agents on the staff)."""
     from app.qa.models import SamplingRule
 
     return _add(SamplingRule(name="每人第1通", scope="all", first_day=DAY, status="published",
                              published_at=_at(0) - timedelta(days=2),
-                             created_by_id=world.ids["qa"]))
+                             created_by_id=world.ids["qa"],
+                             covered_people=[world.user(key) for key in
+                                             ("agent", "target", "elsewhere")]))
 
 
 def scorecard(world: World):

@@ -462,7 +462,7 @@ def test_every_table_an_audit_row_can_name_has_a_label(app):
     # A notification is written as part of the decision it tells about (audited there); it
     # changes no record of the center.
     parts = {"audit_event", "deduction", "grade_change", "leave_step", "sampled_call",
-             "sampling_rule_person", "swap_step", "notification"}
+             "sampling_rule_person", "sampling_rule_covered", "swap_step", "notification"}
     assert set(db.metadata.tables) - parts <= set(audit_objects(app))
 
 

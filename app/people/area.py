@@ -17,6 +17,7 @@ def _team_members(user) -> dict | None:
         return None
     members = []
     if user.team_id:
+        # Built once (app/statements.py): see inbox.services.latest_unread for the figure.
         stmt = statements.once(("team members",), lambda: select(User).where(
             User.team_id == bindparam("team_id"), User.status != Status.LEFT,
             User.id != statements.Person(Role.LEAD).id).order_by(User.employee_no))

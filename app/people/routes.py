@@ -6,10 +6,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app import areas, imports
+from app import areas, confirm, imports
 from app.extensions import db
 from app.forms import ConfirmForm, choices, show_refusal
 from app.htmx import render, see_other
+from app.i18n import lazy_gettext as _l
 from app.imports import ImportBatch
 from app.pagination import paginate
 from app.people import bp, importer, policy, services
@@ -160,12 +161,16 @@ def edit_person(person_id: int):
                   status=422 if form.errors else 200)
 
 
-def _one_click(person_id: int, action) -> tuple[User, object]:
-    """Shared flow of the one-button actions: load, check token, act, commit."""
+def _one_click(person_id: int, action, question) -> tuple[User, object]:
+    """Shared flow of the one-button actions: load, check token, ask `question` first
+    (app/confirm.py), act, commit."""
     person = load_person(person_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    asked = confirm.ask(question)
+    if asked is not None:
+        abort(asked)  # the question; nothing changed
     try:
         result = action(person)
     except Refusal as error:
@@ -181,7 +186,8 @@ def deactivate_person(person_id: int):
     if person_id == current_user.id:
         flash(_("You cannot deactivate yourself."), "error")
         return see_other(url_for("people.show_person", person_id=person_id))
-    person, done = _one_click(person_id, services.deactivate_person)
+    person, done = _one_click(person_id, services.deactivate_person, _l(
+        "Mark this person as having left? They are signed out and can no longer sign in."))
     if done:
         flash(_("%(name)s has been marked as left and signed out.", name=person.name), "success")
     return see_other(url_for("people.show_person", person_id=person.id))
@@ -191,8 +197,8 @@ def deactivate_person(person_id: int):
 def confirm_person(person_id: int):
     """提前转正: end probation today."""
     person, done = _one_click(
-        person_id, lambda p: services.confirm_employment(p, center_today())
-    )
+        person_id, lambda p: services.confirm_employment(p, center_today()),
+        _l("End this person's probation today? It cannot be undone."))
     if done:
         flash(_("%(name)s's employment is confirmed.", name=person.name), "success")
     return see_other(url_for("people.show_person", person_id=person.id))
@@ -201,7 +207,8 @@ def confirm_person(person_id: int):
 @bp.route("/people/<int:person_id>/reset-password", methods=["POST"])
 def reset_password(person_id: int):
     """Give a person a new one-time password, shown once."""
-    person, password = _one_click(person_id, services.reset_password)
+    person, password = _one_click(person_id, services.reset_password, _l(
+        "Give this person a new one-time password? Their current password stops working."))
     return render("people/one_time_password.html", person=person, password=password,
                   created=False)
 

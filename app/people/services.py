@@ -9,9 +9,9 @@ from typing import Any
 from flask import has_request_context
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
-from app import audit
+from app import audit, statements
 from app.extensions import db
 from app.people.models import GradeChange, Role, Status, Team, User
 from app.people.passwords import hash_password, one_time_password
@@ -194,17 +194,22 @@ def save_team(team: Team | None, name: str, lead_id: int | None) -> Team:
     return team
 
 
-def head_counts() -> dict[str, list[tuple[Any, int]]]:
-    """People by team, role and status: three grouped queries whatever the size."""
+def _head_count_statements() -> dict[str, Select]:
     current = User.status != Status.LEFT
-    statements = {
+    return {
         "team": select(Team.name, func.count(User.id))
         .select_from(User).outerjoin(Team, User.team_id == Team.id)
         .where(current).group_by(Team.id, Team.name).order_by(Team.id.asc().nulls_last()),
         "role": select(User.role, func.count(User.id)).where(current).group_by(User.role),
         "status": select(User.status, func.count(User.id)).group_by(User.status),
     }
-    return {key: list(db.session.execute(statement)) for key, statement in statements.items()}
+
+
+def head_counts() -> dict[str, list[tuple[Any, int]]]:
+    """People by team, role and status: three grouped queries whatever the size, built once
+    (app/statements.py): the supervisor's home page asks on every view."""
+    found = statements.once(("head counts",), _head_count_statements)
+    return {key: list(db.session.execute(statement)) for key, statement in found.items()}
 
 
 def _actor_id() -> int | None:

@@ -1,4 +1,10 @@
-"""What quality declares: its routes' access, links and home card."""
+"""What quality declares: its routes' access, links and home card, its settings and the
+command that draws the finished days' samples."""
+
+from datetime import date
+
+import click
+from flask import Flask
 
 from app.access import (
     ON_THE_FLOOR,
@@ -10,14 +16,36 @@ from app.access import (
     SUPERVISOR,
 )
 from app.areas import Area, NavLink, Panel
+from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.qa import api, bp, demo, home, notifications, policy
+from app.qa import api, bp, demo, home, notifications, policy, rules
 from app.settings import Kind, Spec
+from app.timeutil import utcnow
+from app.workflow import Refusal
 
 
 def _quality_card(user) -> dict | None:
     found = home.card(user)
     return None if found is None else {"q": found}
+
+
+def _setup(app: Flask) -> None:
+    @app.cli.command("draw-samples")
+    @click.option("--day", type=click.DateTime(formats=["%Y-%m-%d"]),
+                  help="Draw only this day (YYYY-MM-DD); it must have ended.")
+    def draw_samples_command(day) -> None:
+        """Draw the samples that are due: every finished day (past its grace period) of every
+        published rule that has not drawn it yet. Run it from cron once a night."""
+        only: date | None = day.date() if day else None
+        try:
+            made = rules.draw_due(utcnow(), only)
+        except Refusal as refusal:
+            db.session.rollback()
+            raise click.ClickException(refusal.message) from None
+        db.session.commit()
+        for draw in made:
+            click.echo(f"{draw.day.isoformat()}  rule {draw.rule_id}: {len(draw.picks)} calls")
+        click.echo(f"Drew {len(made)} samples.")
 
 
 AREA = Area(
@@ -117,6 +145,10 @@ AREA = Area(
         Spec("rule_notice_days", Kind.WHOLE, 1,
              _l("A sampling rule must be published this many days before its first day"),
              _l("days"), 1, 30),
+        Spec("sample_grace_minutes", Kind.WHOLE, 60,
+             _l("A day's sample is drawn this long after the day ends, so late uploads of "
+                "its calls count"), _l("minutes"), 0, 1440),
     ),
+    setup=_setup,
     demo=demo.load,
 )

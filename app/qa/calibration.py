@@ -76,6 +76,11 @@ class ItemAgreement:
         return max(len(self.deducted_by), len(self.kept_by)) / total if total else 1.0
 
     @property
+    def unanimous(self) -> bool:
+        """Whether every reviewer agreed: all deducted it, or all kept it."""
+        return not self.deducted_by or not self.kept_by
+
+    @property
     def dissenters(self) -> list[str]:
         """Who stood apart from the majority (nobody on a tie)."""
         if len(self.deducted_by) > len(self.kept_by):
@@ -94,9 +99,36 @@ class Result:
     kappa: float | None
 
     @property
-    def overall_agreement(self) -> float | None:
-        """The mean of the items' agreement."""
-        return sum(i.agreement for i in self.items) / len(self.items) if self.items else None
+    def items_agreed(self) -> int:
+        """On how many items every reviewer agreed."""
+        return sum(1 for i in self.items if i.unanimous)
+
+    @property
+    def agreed_share(self) -> float | None:
+        """The share of items on which every reviewer agreed (10 of 12 is 83%)."""
+        return self.items_agreed / len(self.items) if self.items else None
+
+    @property
+    def kappa_band(self) -> str | None:
+        """What the kappa means, in Landis and Koch's bands (see KAPPA_BANDS)."""
+        return None if self.kappa is None else band_of(self.kappa)
+
+
+# Landis and Koch (1977): how far the reviewers agree beyond what chance would give, by the
+# upper bound of each band of kappa.
+KAPPA_BANDS = ((0.0, "poor"), (0.20, "slight"), (0.40, "fair"), (0.60, "moderate"),
+               (0.80, "substantial"), (1.0, "almost perfect"))
+
+
+def band_of(kappa: float) -> str:
+    """The Landis–Koch band of a kappa: below 0 poor, up to 0.20 slight, 0.40 fair, 0.60
+    moderate, 0.80 substantial, above that almost perfect."""
+    if kappa < 0:
+        return "poor"
+    for upper, name in KAPPA_BANDS[1:]:
+        if kappa <= upper:
+            return name
+    return "almost perfect"
 
 
 def result(round_: Calibration) -> Result:

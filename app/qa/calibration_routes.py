@@ -5,19 +5,26 @@ from __future__ import annotations
 from flask import abort, flash, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from app import confirm
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other
-from app.qa import bp, calibration, evaluations, policy
+from app.i18n import lazy_gettext as _l
+from app.qa import bp, calibration, evaluations, policy, scorecards
 from app.qa.call_routes import EVALUATION_STATUS
 from app.qa.forms import CalibrationForm, VersionForm
-from app.qa.models import Calibration, Call, Evaluation
-from app.qa.scorecard_routes import current_version
+from app.qa.models import Calibration, Call, Evaluation, Scorecard
+from app.qa.scorecard_routes import current_version, scorecard_choices
 from app.timeutil import utcnow
 from app.workflow import Refusal
+
+KAPPA_WORDS = {"poor": _l("poor agreement"), "slight": _l("slight agreement"),
+               "fair": _l("fair agreement"), "moderate": _l("moderate agreement"),
+               "substantial": _l("substantial agreement"),
+               "almost perfect": _l("almost perfect agreement")}
 
 
 def load_calibration(calibration_id: int) -> Calibration:
@@ -36,6 +43,7 @@ def list_calibrations():
 
 
 def _calibrations_page(form: CalibrationForm, status: int = 200):
+    form.scorecard_id.choices = scorecard_choices()
     rounds = db.session.scalars(select(Calibration).options(joinedload(Calibration.call))
                                 .order_by(Calibration.id.desc()).limit(50)).all()
     mine = {e.calibration_id: e for e in db.session.scalars(select(Evaluation).where(
@@ -46,14 +54,17 @@ def _calibrations_page(form: CalibrationForm, status: int = 200):
 
 @bp.route("/calibrations", methods=["POST"])
 def new_calibration():
-    """Start a round on a call, against the current scorecard."""
+    """Start a round on a call, against the newest version of the chosen scorecard (the
+    center's first when none is chosen); the serial no. is matched whatever its case."""
     form = CalibrationForm()
     call = None
     if form.validate_on_submit():
-        call = db.session.scalar(select(Call).where(Call.serial_no == form.serial_no.data.strip()))
+        call = db.session.scalar(select(Call).where(
+            func.lower(Call.serial_no) == form.serial_no.data.strip().lower()))
         if call is None:
             form.serial_no.errors = [_("No call has this serial no.")]
-    version = current_version()
+    chosen = db.session.get(Scorecard, form.scorecard_id.data) if form.scorecard_id.data else None
+    version = scorecards.latest(chosen) if chosen is not None else current_version()
     if call is not None and (version is None or not version.items):
         form.serial_no.errors = [_("There is no scorecard with deduction items yet.")]
     if form.errors:
@@ -74,6 +85,7 @@ def show_calibration(calibration_id: int):
     mine = next((e for e in submitted if e.reviewer_id == current_user.id), None)
     show = policy.can_see_calibration_result(current_user, round_)
     return render("qa/show_calibration.html", round_=round_, submitted=submitted, mine=mine,
+                  kappa_words=KAPPA_WORDS,
                   result=calibration.result(round_) if show else None, form=VersionForm(),
                   statuses=EVALUATION_STATUS, error="")
 
@@ -98,6 +110,9 @@ def close_calibration(calibration_id: int):
     round_ = load_calibration(calibration_id)
     if not VersionForm().validate_on_submit():
         abort(400)
+    asked = confirm.ask(_l("Close the round? The reviewers will see one another's scores."))
+    if asked is not None:
+        return asked
     try:
         calibration.close(round_, current_user, utcnow())
     except Refusal as error:

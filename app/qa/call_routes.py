@@ -14,9 +14,16 @@ from app.i18n import lazy_gettext as _l
 from app.imports import ImportBatch
 from app.pagination import paginate
 from app.people.models import User
-from app.qa import bp, calls, policy, rules
+from app.qa import bp, calls, evaluations, policy, rules
 from app.qa.forms import CallFileForm, StartForm
-from app.qa.models import Call, Evaluation, EvaluationStatus, SampledCall, SampleDraw
+from app.qa.models import (
+    Call,
+    Evaluation,
+    EvaluationStatus,
+    SampledCall,
+    SampleDraw,
+)
+from app.qa.scorecard_routes import scorecard_choices
 from app.web import date_arg
 from app.workflow import Refusal
 
@@ -67,9 +74,13 @@ def call_page(call: Call, start_form: StartForm, status: int = 200):
     shown = [e for e in shown if policy.can_see_evaluation(current_user, e)]
     mine = next((e for e in shown if e.reviewer_id == current_user.id
                  and e.calibration_id is None), None)
+    can_score = policy.can_score(current_user)
+    start_form.scorecard_id.choices = scorecard_choices()
+    in_sample = (not mine and can_score and bool(picks)
+                 and evaluations.sample_pick(call, current_user) is not None)
     return render("qa/show_call.html", call=call, picks=picks, evaluations=shown, mine=mine,
                   start_form=start_form, statuses=EVALUATION_STATUS, status=status,
-                  can_score=policy.can_score(current_user))
+                  can_score=can_score, in_sample=in_sample)
 
 
 # --- importing a call log file ---------------------------------------------------------------

@@ -36,6 +36,7 @@ CARD = [
 RATES = {"开场白不规范": .10, "未核实客户身份": .06, "结束语缺失": .12, "语气生硬": .10,
          "打断客户": .12, "推诿客户": .03, "解答错误": .05, "未按知识库解答": .08,
          "未记录工单": .06, "泄露客户信息": .005, "使用服务忌语": .01, "未主动二次确认": .08}
+CRITICAL = {"泄露客户信息"}  # 致命项: the call scores 0
 STRICT = {"语气生硬": 1.9, "打断客户": 1.7, "开场白不规范": 1.4}
 
 
@@ -79,7 +80,8 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
     for name, items in CARD:
         category = scorecards.add_category(card, name, boss)
         for item_name, points, guidance in items:
-            scorecards.add_item(card, category, item_name, points, guidance, boss)
+            scorecards.add_item(card, category, item_name, points, guidance, boss,
+                                critical=item_name in CRITICAL)
     first_version = scorecards.latest(card)
 
     qa1 = reviewers[0]
@@ -87,9 +89,10 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
         name="全员每日第2通（11点后，长于200秒）", scope="all", team_id=None, people_ids=[],
         weekdays=0b1111111, first_day=today - timedelta(days=DAYS - 2), last_day=None,
         window_start=time(11), window_end=None, longer_than_s=200, at_most_s=None,
-        direction="any", nth_from=2, nth_to=2)
-    rule = rules.save_draft(None, rule_data, qa1)
-    rules.publish(rule, qa1, _local(rule.first_day - timedelta(days=2), 16, 30), rule.version)
+        direction="any", nth_from=2, nth_to=2, scorecard_id=card.id)
+    written = _local(rule_data.first_day - timedelta(days=2), 16, 30)
+    rule = rules.save_draft(None, rule_data, qa1, now=written)
+    rules.publish(rule, qa1, written, rule.version)
     db.session.flush()
 
     made = 0
@@ -102,7 +105,10 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
             confirm = scorecards.latest(card).categories[2]
             scorecards.add_item(card, confirm, "未主动二次确认", 3, "办理业务后未复述确认要点",
                                 boss)
-        drawn = rules.draw(rule, day, _local(day, 22, 0))
+        if rules.drawable_from(day) > now:
+            continue  # just after midnight yesterday is not finished: no draw yet
+        drawn = rules.draw(rule, day, max(rules.drawable_from(day),
+                                          _local(day + timedelta(days=1), 1, 30)))
         db.session.flush()
         version = scorecards.latest(card)
         picks = db.session.scalars(select(SampledCall).where(SampledCall.draw_id == drawn.id)

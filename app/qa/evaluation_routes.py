@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import Response, abort, flash, get_template_attribute, request, url_for
@@ -10,12 +11,13 @@ from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
-from app import statements
+from app import confirm, statements
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other, trigger
+from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
-from app.qa import bp, evaluations, policy, rules
+from app.qa import bp, evaluations, policy, rules, scorecards
 from app.qa.call_routes import EVALUATION_STATUS, call_page, load_call
 from app.qa.forms import StartForm, VersionForm
 from app.qa.models import (
@@ -25,6 +27,7 @@ from app.qa.models import (
     SampledCall,
     SampleDraw,
     SamplingRule,
+    Scorecard,
     ScorecardCategory,
     ScorecardVersion,
 )
@@ -32,6 +35,10 @@ from app.qa.scorecard_routes import current_version
 from app.timeutil import center_today, utcnow
 from app.web import date_arg
 from app.workflow import PENDING_CHANGED, Refusal
+
+PUBLISH_EVALUATION = _l("Publish this evaluation? The agent and their lead will see it, and it "
+                        "cannot be edited afterwards.")
+SUBMIT_CALIBRATION = _l("Submit this calibration score? It cannot be changed afterwards.")
 
 
 def _queue_statements() -> dict:
@@ -64,8 +71,13 @@ def _published_rules_on(day: date) -> list[SamplingRule]:
 
 @bp.route("/qa/queue")
 def queue():
-    """The reviewer's share of a day's sample (today unless ?day=), with progress."""
-    day = date_arg("day") or center_today()
+    """The reviewer's share of a day's sample (the latest finished day unless ?day=), with
+    progress."""
+    return _queue_page(date_arg("day") or rules.latest_due_day(utcnow()))
+
+
+def _queue_page(day: date, error: str = "", status: int = 200):
+    now = utcnow()
     applying = _published_rules_on(day)
     queries = statements.once(("qa queue",), _queue_statements)
     args = {"day": day, **statements.person_args(current_user)}
@@ -74,24 +86,30 @@ def queue():
     picks = db.session.scalars(queries["picks"], args).all()
     done = {e.call_id: e for e in db.session.scalars(queries["done"], args)}
     published = sum(1 for e in done.values() if e.status == EvaluationStatus.PUBLISHED)
+    latest = rules.latest_due_day(now)
     return render("qa/queue.html", day=day, picks=picks, done=done, published=published,
-                  undrawn=undrawn, applying=applying, form=VersionForm(),
+                  undrawn=undrawn, applying=applying, form=VersionForm(), error=error,
+                  due=day <= latest, drawable_from=rules.drawable_from(day), latest=latest,
                   prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
-                  today=center_today(), statuses=EVALUATION_STATUS)
+                  today=center_today(), statuses=EVALUATION_STATUS, status=status)
 
 
 @bp.route("/qa/queue/draw", methods=["POST"])
 def draw_sample():
-    """Draw the day's sample for every published rule that applies and has not drawn yet."""
+    """Draw a finished day's sample for every published rule that applies and has not drawn
+    yet; an unfinished day is refused with the moment it can be drawn."""
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    day = date_arg("day") or center_today()
-    if day > center_today():
-        flash(_("The sample of a day is drawn on that day, from the calls it brings."), "error")
-        return see_other(url_for("qa.queue", day=day.isoformat()))
-    for rule in _published_rules_on(day):
-        rules.draw(rule, day, utcnow())
+    asked = confirm.ask(_l("Draw the sample now? The calls it takes stand once drawn."))
+    if asked is not None:
+        return asked
+    day = date_arg("day") or rules.latest_due_day(utcnow())
+    try:
+        rules.draw_due(utcnow(), day)
+    except Refusal as refusal:
+        db.session.rollback()
+        return _queue_page(day, refusal.message, 422)
     db.session.commit()
     flash(_("The sample for %(day)s is drawn.", day=day.isoformat()), "success")
     return see_other(url_for("qa.queue", day=day.isoformat()))
@@ -104,7 +122,8 @@ def start_evaluation(call_id: int):
     form = StartForm()
     if not form.validate_on_submit():
         abort(400)
-    version = current_version()
+    chosen = db.session.get(Scorecard, form.scorecard_id.data) if form.scorecard_id.data else None
+    version = scorecards.latest(chosen) if chosen is not None else current_version()
     if version is None or not version.items:
         flash(_("There is no scorecard with deduction items yet."), "error")
         return see_other(url_for("qa.show_call", call_id=call.id))
@@ -157,29 +176,45 @@ def moment_seconds(text: str) -> int | None:
     return int(minutes or 0) * 60 + int(seconds)
 
 
-def _marks() -> list[evaluations.Mark]:
-    marks = []
+@dataclass
+class Ticked:
+    """The items ticked on the form, the moments as typed, and what is wrong beside which
+    item's moment."""
+
+    marks: list[evaluations.Mark]
+    typed: dict[int, str]
+    errors: dict[int, str]
+
+
+def _ticked() -> Ticked:
+    found = Ticked([], {}, {})
     for value in request.form.getlist("item"):
         try:
             item_id = int(value)
         except ValueError:
             continue
-        marks.append(evaluations.Mark(
-            item_id, request.form.get(f"note-{item_id}", "")[:500],
-            moment_seconds(request.form.get(f"moment-{item_id}", ""))))
-    return marks
+        text = request.form.get(f"moment-{item_id}", "").strip()[:16]
+        moment = moment_seconds(text) if text else None
+        if text and moment is None:
+            found.errors[item_id] = _("Write the moment as minutes:seconds, for example 3:36.")
+        found.typed[item_id] = text
+        found.marks.append(evaluations.Mark(
+            item_id, request.form.get(f"note-{item_id}", "")[:500], moment))
+    return found
 
 
 def _evaluation_page(evaluation: Evaluation, error: str = "", status: int = 200,
-                     marks: list[evaluations.Mark] | None = None):
-    ticked = {d.item_id: d for d in evaluation.deductions} if marks is None else {
-        m.item_id: m for m in marks}
+                     sent: Ticked | None = None, comment: str | None = None):
+    ticked = {d.item_id: d for d in evaluation.deductions} if sent is None else {
+        m.item_id: m for m in sent.marks}
     editable = (evaluation.status == EvaluationStatus.DRAFT
                 and evaluation.reviewer_id == current_user.id)
-    total = evaluations.score_of([i.points for i in evaluation.scorecard_version.items
-                                  if i.id in ticked])
+    total = evaluations.score_for([i for i in evaluation.scorecard_version.items
+                                   if i.id in ticked])
     return render("qa/evaluation.html", evaluation=evaluation, ticked=ticked, editable=editable,
                   total=total, error=error, status=status, form=VersionForm(),
+                  comment=evaluation.comment if comment is None else comment,
+                  typed=sent.typed if sent else {}, moment_errors=sent.errors if sent else {},
                   statuses=EVALUATION_STATUS,
                   can_confirm=(evaluation.agent_id == current_user.id
                                and evaluation.status == EvaluationStatus.PUBLISHED
@@ -200,14 +235,31 @@ def save_evaluation(evaluation_id: int):
     if not form.validate_on_submit():
         abort(400)
     publish = request.form.get("publish") == "1"
-    marks = _marks()
+    if publish:
+        asked = confirm.ask(PUBLISH_EVALUATION if evaluation.calibration_id is None
+                            else SUBMIT_CALIBRATION)
+        if asked is not None:
+            return asked
+    sent = _ticked()
+    comment = request.form.get("comment", "")[:2000]
+    if sent.errors:
+        return _evaluation_page(evaluation, "", 422, sent, comment)
     try:
-        evaluations.save(evaluation, current_user, marks, form.seen_version(), publish,
-                         utcnow())
+        evaluations.save(evaluation, current_user, sent.marks, form.seen_version(), publish,
+                         utcnow(), comment)
     except Refusal as error:
         db.session.rollback()
-        return _evaluation_page(load_evaluation(evaluation_id), error.message, 422, marks)
+        message = error.message
+        if error.field.startswith("moment-") and error.field[7:].isdigit():
+            sent.errors[int(error.field[7:])], message = error.message, ""
+        return _evaluation_page(load_evaluation(evaluation_id), message, 422, sent, comment)
     db.session.commit()
+    if publish and evaluation.calibration_id is not None:
+        flash(_("Your calibration score is submitted. It never counts for the agent, who does "
+                "not see it; the reviewers compare scores once the round is closed."),
+              "success")
+        return see_other(url_for("qa.show_calibration",
+                                 calibration_id=evaluation.calibration_id))
     flash(_("The evaluation is published: the agent and their lead can read it now.")
           if publish else _("The draft is saved."), "success")
     return see_other(url_for("qa.show_evaluation", evaluation_id=evaluation.id))
@@ -220,9 +272,9 @@ def evaluation_total(evaluation_id: int):
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    wanted = {m.item_id for m in _marks()}
-    total = evaluations.score_of([i.points for i in evaluation.scorecard_version.items
-                                  if i.id in wanted])
+    wanted = {m.item_id for m in _ticked().marks}
+    total = evaluations.score_for([i for i in evaluation.scorecard_version.items
+                                   if i.id in wanted])
     running_total = get_template_attribute("qa/_total.html", "running_total")
     return Response(running_total(total), mimetype="text/html")
 

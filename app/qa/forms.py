@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -51,6 +52,7 @@ class RuleForm(VersionedForm):
                             validators=[InputRequired(), NumberRange(1, 500)])
     nth_to = IntegerField(_l("to the Mth"), default=1,
                           validators=[InputRequired(), NumberRange(1, 500)])
+    scorecard_id = SelectField(_l("Scored on the scorecard"), coerce=int)
 
 
 class VersionForm(VersionedForm):
@@ -82,15 +84,19 @@ class ItemForm(Form):
     category_id = HiddenField()
     name = StringField(_l("Deduction item"), validators=[InputRequired(), Length(max=200)])
     points = IntegerField(_l("Points"), validators=[InputRequired(), NumberRange(1, 100)])
+    critical = BooleanField(_l("Critical item: deducting it sets the call's score to 0"))
     guidance = TextAreaField(_l("Guidance for reviewers"),
                              validators=[Optional(), Length(max=1000)])
 
 
 class StartForm(Form):
-    """Start scoring a call; a call outside the sample needs a reason."""
+    """Start scoring a call; a call outside the sample needs a reason, and its scorecard."""
 
     reason = TextAreaField(_l("Why score this call?"), validators=[Optional(), Length(max=1000)],
                            description=_l("Needed only for a call no published rule took."))
+    scorecard_id = SelectField(_l("Scorecard"), coerce=int, validate_choice=False, default=0,
+                               description=_l("A sampled call is scored on the scorecard its "
+                                              "rule names."))
 
 
 class CallFileForm(Form):
@@ -104,3 +110,4 @@ class CalibrationForm(Form):
 
     serial_no = StringField(_l("Recording serial no."), validators=[InputRequired(),
                                                                    Length(max=64)])
+    scorecard_id = SelectField(_l("Scorecard"), coerce=int, validate_choice=False, default=0)

@@ -18,6 +18,7 @@ def card(user: User) -> dict | None:
     """Rules just published for a lead's team, what an agent has to read, a reviewer's share
     of today's sample; nothing for a supervisor."""
     if user.role == Role.LEAD and user.team_id:
+        # Built once (app/statements.py): see inbox.services.latest_unread for the figure.
         stmt = statements.once(("lead quality card",), lambda: recently_published_for_team(
             bindparam("team_id"), bindparam("since"))
             .order_by(SamplingRule.published_at.desc()).limit(5))

@@ -6,6 +6,7 @@ import enum
 from datetime import date, datetime, time
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from app.db_types import UTCDateTime, utc_default
 from app.extensions import db
@@ -96,6 +98,17 @@ sampling_rule_person = Table(
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
 )
 
+# Who a published rule covers, fixed when it is published: the people its scope named then
+# (agents and leads who had not left; for "all agents", every agent). Someone who joins the
+# team later is not sampled by it; someone who leaves stays on the list (with no calls).
+sampling_rule_covered = Table(
+    "sampling_rule_covered",
+    db.metadata,
+    Column("rule_id", ForeignKey("sampling_rule.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+)
+
 
 class SamplingRule(db.Model):
     """录音抽取标准: which calls of which agents will be scored, stated before the day.
@@ -125,11 +138,18 @@ class SamplingRule(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     follows_id: Mapped[int | None] = mapped_column(
         ForeignKey("sampling_rule.id", ondelete="SET NULL"))
+    # The scorecard its sampled calls are scored on (its newest version at the time); none
+    # named means the center's first scorecard.
+    scorecard_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scorecard.id", ondelete="RESTRICT"))
     version: Mapped[int] = mapped_column(default=1)
 
     team: Mapped[Team | None] = relationship(foreign_keys=[team_id])
+    scorecard: Mapped[Scorecard | None] = relationship()
     people: Mapped[list[User]] = relationship(secondary=sampling_rule_person,
                                               order_by=User.employee_no)
+    covered_people: Mapped[list[User]] = relationship(secondary=sampling_rule_covered,
+                                                      order_by=User.employee_no)
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -207,6 +227,8 @@ class ScorecardItem(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     points: Mapped[int] = mapped_column(Integer)
     guidance: Mapped[str] = mapped_column(String(1000), default="")
+    # 致命项: deducting it sets the call's score to 0, whatever else was deducted.
+    critical: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     category: Mapped[ScorecardCategory] = relationship(back_populates="items")
@@ -286,6 +308,7 @@ class Evaluation(db.Model):
     calibration_id: Mapped[int | None] = mapped_column(
         ForeignKey("calibration.id", ondelete="CASCADE"), index=True)
     off_sample_reason: Mapped[str] = mapped_column(String(1000), default="")
+    comment: Mapped[str] = mapped_column(String(2000), default="", server_default="")
     status: Mapped[str] = mapped_column(String(12), default=EvaluationStatus.DRAFT)
     score: Mapped[int] = mapped_column(Integer, default=100)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_default)
@@ -308,6 +331,8 @@ class Evaluation(db.Model):
         CheckConstraint("sampled_call_id IS NOT NULL OR calibration_id IS NOT NULL "
                         "OR off_sample_reason != ''", name="off_sample_reason"),
         Index("ix_evaluation_reviewer_call", "reviewer_id", "call_id"),
+        # "Each sampled call has at most one in-sample evaluation."
+        UniqueConstraint("sampled_call_id"),
     )
 
     @property

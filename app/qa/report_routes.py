@@ -30,6 +30,11 @@ def _report_args() -> tuple[str, date, str]:
             group if group in reports.GROUPS else "agent")
 
 
+def _off_sample_included() -> bool:
+    """Off-sample evaluations are counted (and marked) unless ?off_sample=0 leaves them out."""
+    return request.args.get("off_sample") != "0"
+
+
 def _report_scope():
     """Leads see their team's agents only; reviewers and supervisors the whole center."""
     if policy.can_report_on_center(current_user):
@@ -43,20 +48,23 @@ def show_report():
     period, day, group = _report_args()
     if group == "reviewer" and not policy.can_report_on_center(current_user):
         group = "agent"
-    report = reports.build(period, day, group, _report_scope())
+    off_sample = _off_sample_included()
+    report = reports.build(period, day, group, _report_scope(), off_sample)
+    args = {"period": period, "by": group, "day": day.isoformat()}
+    if not off_sample:
+        args["off_sample"] = "0"
     return render("qa/report.html", report=report, periods=PERIOD_LABELS, groups=GROUP_LABELS,
                   prev_day=report.first - timedelta(days=1),
                   next_day=report.last + timedelta(days=1), day=day,
                   chart=charts.line_chart([average for _day, average, _n in report.trend]),
-                  bars=charts.bar_chart([n for _label, n in report.buckets]),
-                  args={"period": period, "by": group, "day": day.isoformat()})
+                  bars=charts.bar_chart([n for _label, n in report.buckets]), args=args)
 
 
 @bp.route("/qa/consistency")
 def show_consistency():
     """How alike the reviewers score: average against the center's and item by item."""
     period, day, _group = _report_args()
-    found = reports.consistency(period, day)
+    found = reports.consistency(period, day, _off_sample_included())
     first, last = reports.bounds(period, day)
     return render("qa/consistency.html", found=found, period=period, day=day, first=first,
                   last=last, periods=PERIOD_LABELS)
@@ -69,15 +77,18 @@ def export_report():
     if not VersionForm().validate_on_submit():
         abort(400)
     period, day, group = _report_args()
-    report = reports.build(period, day, group)
+    report = reports.build(period, day, group, off_sample=_off_sample_included())
     body = reports.to_xlsx(report, {
+        "off_sample": _("Off sample"), "left_out": _("left out"),
+        "critical": _("Critical errors"), "critical_item": _("Critical item"), "yes": _("yes"),
         "period": str(PERIOD_LABELS[period]), "by": str(GROUP_LABELS[group]),
         "name": _("Name"), "count": _("Evaluations"), "average": _("Average"),
         "lowest": _("Lowest"), "highest": _("Highest"), "item": _("Deduction item"),
         "times": _("Times"), "points": _("Points deducted"), "day": _("Day"),
         "scores": _("Scores")})
     audit.record("report.export", object_type="report", object_id=f"{period}:{day}:{group}",
-                 after={"period": period, "day": day, "by": group, "rows": len(report.rows)})
+                 after={"period": period, "day": day, "by": group, "rows": len(report.rows),
+                        "off_sample": report.off_sample_included})
     db.session.commit()
     name = f"qa-report-{period}-{report.first.isoformat()}-{group}.xlsx"
     return Response(body, mimetype=XLSX, headers={

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 from flask import abort, flash, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import confirm
 from app.database import lock_for_change
 from app.extensions import db
 from app.forms import choices, show_refusal
 from app.htmx import render, see_other
 from app.i18n import lazy_gettext as _l
 from app.pagination import paginate
+from app.people.forms import STATUS_LABELS
 from app.people.models import Role, Status, Team, User
 from app.qa import bp, policy, rules, sampling
 from app.qa.forms import RuleForm, VersionForm
 from app.qa.models import RuleStatus, SamplingRule, Scope
+from app.qa.scorecard_routes import scorecard_choices
 from app.timeutil import utcnow
 from app.web import date_arg, row_id
 from app.workflow import Refusal
@@ -32,6 +36,9 @@ REFUSALS = {
 SCOPE_LABELS = {Scope.ALL: _l("All agents"), Scope.TEAM: _l("One team"),
                 Scope.PEOPLE: _l("Named people")}
 RULE_STATUS = {RuleStatus.DRAFT: _l("Draft"), RuleStatus.PUBLISHED: _l("Published")}
+
+
+PUBLISH_RULE = _l("Publish this rule? It can never be changed afterwards.")
 
 
 def load_rule(rule_id: int) -> SamplingRule:
@@ -93,6 +100,11 @@ def _rule_form_choices(form: RuleForm) -> None:
         User.role.in_([Role.AGENT, Role.LEAD]), User.status != Status.LEFT)
         .order_by(User.employee_no)).all()
     form.people.choices = choices((p.id, f"{p.employee_no} {p.name}") for p in people)
+    form.scorecard_id.choices = scorecard_choices()
+    earliest = rules.earliest_first_day(utcnow())
+    form.first_day.description = _("Published now, a rule may start on %(day)s at the "
+                                   "earliest.", day=format_date(earliest))
+    form.first_day.render_kw = {"min": earliest.isoformat()}
 
 
 def _rule_data(form: RuleForm) -> rules.RuleData:
@@ -103,7 +115,8 @@ def _rule_data(form: RuleForm) -> rules.RuleData:
         first_day=form.first_day.data, last_day=form.last_day.data,
         window_start=form.window_start.data, window_end=form.window_end.data,
         longer_than_s=form.longer_than_s.data or 0, at_most_s=form.at_most_s.data,
-        direction=form.direction.data, nth_from=form.nth_from.data, nth_to=form.nth_to.data)
+        direction=form.direction.data, nth_from=form.nth_from.data, nth_to=form.nth_to.data,
+        scorecard_id=form.scorecard_id.data)
 
 
 def _all_problems(form: RuleForm) -> bool:
@@ -133,7 +146,7 @@ def new_rule():
             form.first_day.data = earliest
     if form.validate_on_submit() and not _all_problems(form):
         try:
-            rule = rules.save_draft(None, _rule_data(form), current_user)
+            rule = rules.save_draft(None, _rule_data(form), current_user, now=utcnow())
         except Refusal as error:
             show_refusal(form, error)
         else:
@@ -160,7 +173,8 @@ def edit_rule(rule_id: int):
         form.version.data = rule.version
     if form.validate_on_submit() and not _all_problems(form):
         try:
-            rules.save_draft(rule, _rule_data(form), current_user, form.seen_version())
+            rules.save_draft(rule, _rule_data(form), current_user, form.seen_version(),
+                             now=utcnow())
         except Refusal as error:
             show_refusal(form, error)
         else:
@@ -181,6 +195,7 @@ def _rule_page(rule: SamplingRule, form: VersionForm, error: str = "", status: i
     follower = db.session.scalar(select(SamplingRule).where(SamplingRule.follows_id == rule.id)
                                  .order_by(SamplingRule.id.desc()).limit(1))
     return render("qa/show_rule.html", rule=rule, describe=describe_rule, scopes=SCOPE_LABELS,
+                  covered=rules.covered_people(rule), person_statuses=STATUS_LABELS,
                   statuses=RULE_STATUS, follower=follower, terms=rules.terms(rule),
                   weekdays=[d for d in range(7) if rule.weekdays >> d & 1],
                   earliest=rules.earliest_first_day(utcnow()), form=form, error=error,
@@ -194,6 +209,9 @@ def publish_rule(rule_id: int):
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
+    asked = confirm.ask(PUBLISH_RULE)
+    if asked is not None:
+        return asked
     try:
         rules.publish(rule, current_user, utcnow(), form.seen_version())
     except Refusal as error:
@@ -215,6 +233,8 @@ def why_sampled(rule_id: int):
     if agent is None or day is None or not policy.sees_agent(current_user, agent):
         abort(404)
     found = rules.explain(rule, agent, day)
+    covered = rules.covered_people(rule)
     return render("qa/why_sampled.html", rule=rule, agent=agent, day=day, found=found,
+                  covered=covered, is_covered=agent in covered, person_statuses=STATUS_LABELS,
                   refusals=REFUSALS, describe=describe_rule,
                   applies=rules.terms(rule).applies_on(day))

@@ -8,10 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import confirm
 from app.database import lock_for_change
 from app.extensions import db
-from app.forms import show_refusal
+from app.forms import choices, show_refusal
 from app.htmx import render, see_other
+from app.i18n import lazy_gettext as _l
 from app.qa import bp, policy, scorecards
 from app.qa.forms import CategoryForm, ItemForm, ScorecardForm, VersionForm
 from app.qa.models import Scorecard, ScorecardItem, ScorecardVersion
@@ -22,6 +24,12 @@ def current_version() -> ScorecardVersion | None:
     """The version new evaluations and calibration rounds are scored on, if there is one."""
     card = db.session.scalar(select(Scorecard).order_by(Scorecard.id).limit(1))
     return scorecards.latest(card) if card else None
+
+
+def scorecard_choices() -> list:
+    """Every scorecard, as the options of a form's scorecard field."""
+    return choices((card.id, card.name)
+                   for card in db.session.scalars(select(Scorecard).order_by(Scorecard.id)))
 
 
 def load_scorecard(scorecard_id: int) -> Scorecard:
@@ -103,7 +111,7 @@ def add_item(scorecard_id: int):
         return see_other(url_for("qa.show_scorecard", scorecard_id=card.id))
     return _scorecard_change(card, lambda: scorecards.add_item(
         card, category, form.name.data, form.points.data, form.guidance.data or "",
-        current_user))
+        current_user, critical=form.critical.data))
 
 
 def load_item(scorecard_item_id: int) -> tuple[Scorecard, ScorecardItem]:
@@ -126,7 +134,8 @@ def change_item(scorecard_item_id: int):
         flash(_("Name the deduction item and give its points (1 to 100)."), "error")
         return see_other(url_for("qa.show_scorecard", scorecard_id=card.id))
     return _scorecard_change(card, lambda: scorecards.change_item(
-        card, item, form.name.data, form.points.data, form.guidance.data or "", current_user))
+        card, item, form.name.data, form.points.data, form.guidance.data or "", current_user,
+        critical=form.critical.data))
 
 
 @bp.route("/scorecards/items/<int:scorecard_item_id>/remove", methods=["POST"])
@@ -135,4 +144,8 @@ def remove_item(scorecard_item_id: int):
     card, item = load_item(scorecard_item_id)
     if not VersionForm().validate_on_submit():
         abort(400)
+    asked = confirm.ask(_l("Take this item off the scorecard? Evaluations already made keep "
+                           "it."))
+    if asked is not None:
+        return asked
     return _scorecard_change(card, lambda: scorecards.remove_item(card, item, current_user))

@@ -9,6 +9,7 @@ from app import audit
 from app.extensions import db
 from app.people.models import User
 from app.qa.models import (
+    Calibration,
     Evaluation,
     Scorecard,
     ScorecardCategory,
@@ -28,9 +29,11 @@ def latest(scorecard: Scorecard) -> ScorecardVersion:
 
 
 def in_use(version: ScorecardVersion) -> bool:
-    """Whether an evaluation (or calibration) has used this version."""
-    return db.session.scalar(select(exists().where(
-        Evaluation.scorecard_version_id == version.id)))
+    """Whether an evaluation or a calibration round has used this version (a round pins its
+    version from the moment it starts, before anyone has scored)."""
+    return bool(db.session.scalar(select(
+        exists().where(Evaluation.scorecard_version_id == version.id)
+        | exists().where(Calibration.scorecard_version_id == version.id))))
 
 
 def create(name: str, actor: User) -> Scorecard:
@@ -61,7 +64,7 @@ def editable(scorecard: Scorecard, actor: User) -> ScorecardVersion:
         for item in category.items:
             new_category.items.append(ScorecardItem(
                 name=item.name, points=item.points, guidance=item.guidance,
-                position=item.position))
+                critical=item.critical, position=item.position))
         copy.categories.append(new_category)
     db.session.add(copy)
     db.session.flush()
@@ -98,33 +101,38 @@ def _counterpart(version: ScorecardVersion, category: ScorecardCategory) -> Scor
 
 
 def add_item(scorecard: Scorecard, category: ScorecardCategory, name: str, points: int,
-             guidance: str, actor: User) -> ScorecardItem:
-    """A new deduction item at the end of a category of the newest version."""
+             guidance: str, actor: User, critical: bool = False) -> ScorecardItem:
+    """A new deduction item at the end of a category of the newest version; a critical one
+    (致命项) sets the score to 0 when deducted."""
     _check_item(name, points)
     version = editable(scorecard, actor)
     target = _counterpart(version, category)
     item = ScorecardItem(name=name.strip(), points=points, guidance=guidance.strip(),
-                         position=len(target.items))
+                         critical=critical, position=len(target.items))
     target.items.append(item)
     db.session.flush()
     audit.record("scorecard.add_item", item, actor=actor, after={
-        "version": version.number, "name": item.name, "points": points})
+        "version": version.number, "name": item.name, "points": points,
+        "critical": critical})
     return item
 
 
 def change_item(scorecard: Scorecard, item: ScorecardItem, name: str, points: int,
-                guidance: str, actor: User) -> ScorecardItem:
-    """Change an item's words or points (in a new version if the current one was used)."""
+                guidance: str, actor: User, critical: bool = False) -> ScorecardItem:
+    """Change an item's words, points or criticality (in a new version if the current one was
+    used)."""
     _check_item(name, points)
     version = editable(scorecard, actor)
     category = _counterpart(version, item.category)
     target = item if item.category_id == category.id else next(
         i for i in category.items if i.position == item.position)
-    before = {"name": target.name, "points": target.points, "guidance": target.guidance}
+    before = {"name": target.name, "points": target.points, "guidance": target.guidance,
+              "critical": target.critical}
     target.name, target.points, target.guidance = name.strip(), points, guidance.strip()
+    target.critical = critical
     audit.record("scorecard.change_item", target, actor=actor, before=before, after={
         "version": version.number, "name": target.name, "points": points,
-        "guidance": target.guidance})
+        "guidance": target.guidance, "critical": critical})
     return target
 
 

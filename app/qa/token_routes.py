@@ -8,9 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import confirm
 from app.database import lock_for_change
 from app.extensions import db
 from app.htmx import render, see_other
+from app.i18n import lazy_gettext as _l
 from app.qa import bp, tokens
 from app.qa.forms import TokenForm, VersionForm
 from app.qa.models import ApiToken
@@ -40,6 +42,9 @@ def revoke_token(token_id: int):
         abort(404)
     if not VersionForm().validate_on_submit():
         abort(400)
+    asked = confirm.ask(_l("Revoke this token? Whatever uses it can no longer send calls."))
+    if asked is not None:
+        return asked
     tokens.revoke(token, current_user, utcnow())
     db.session.commit()
     flash(_("The token is revoked: the API refuses it from now on."), "success")

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import confirm
 from app.database import lock_for_change
 from app.extensions import db
 from app.forms import ConfirmForm
@@ -22,7 +23,7 @@ from app.staff.forms import AwayDecisionForm
 from app.staff.leave import lead_of
 from app.staff.models import AwayRequest, AwayStatus
 from app.timeutil import utcnow
-from app.workflow import PENDING_CHANGED, Refusal, VersionedForm
+from app.workflow import APPROVE, PENDING_CHANGED, REFUSE, Refusal, VersionedForm
 
 POLL = "every 10s"  # how often the live list and the agent's own status redraw themselves
 
@@ -142,6 +143,9 @@ def decide_away(away_id: int):
     form = AwayDecisionForm()
     if not form.validate_on_submit():
         abort(400)
+    asked = confirm.ask(APPROVE if form.approves() else REFUSE)
+    if asked is not None:
+        return asked
     away.decide(item, current_user, form.approves(), form.seen_version(), utcnow())
     db.session.commit()
     if wants_fragment():

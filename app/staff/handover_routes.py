@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from app import confirm
 from app.database import lock_for_change
 from app.extensions import db
 from app.forms import choices
@@ -200,7 +201,7 @@ def sign_handover(handover_id: int):
         handover_id, VersionedForm(),
         lambda handover, form: handovers.sign(handover, current_user, form.seen_version(),
                                               utcnow()),
-        _("The handover is signed."))
+        _("The handover is signed."), _l("Sign this handover? Once signed it is closed."))
 
 
 def _refused_signature(handover: Handover, status: int, form: VersionedForm):
@@ -221,6 +222,9 @@ def close_handover_item(item_id: int):
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
+    asked = confirm.ask(_l("Close this item? It is no longer carried forward."))
+    if asked is not None:
+        return asked
     handovers.close_item(item, current_user, form.seen_version(), utcnow())
     db.session.commit()
     if wants_fragment():

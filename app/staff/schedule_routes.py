@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import areas, imports
+from app import areas, confirm, imports
 from app.extensions import db
 from app.forms import ConfirmForm, choices, show_refusal
 from app.htmx import render, see_other
@@ -308,6 +308,9 @@ def delete_shift(shift_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    asked = confirm.ask(_l("Delete this shift?"))
+    if asked is not None:
+        return asked
     back = week_url(shift.user.team_id, shift.day, edit=1)
     name, day = shift.user.name, shift.day
     try:

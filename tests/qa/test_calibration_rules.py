@@ -125,12 +125,32 @@ def test_unanimous_and_empty_items_agree_completely():
     assert nobody.dissenters == []
 
 
-def test_overall_agreement_is_the_mean_over_the_items():
-    """ "The mean of the items' agreement": (2/3 + 1/2 + 1) / 3 = 13/18; no items, no mean."""
+def test_items_agreed_is_the_share_on_which_every_reviewer_agreed():
+    """Issue: ""Items agreed" is the share of items on which every reviewer agreed. Today it
+    shows 92% for 10 of 12." Of a (2 against 1), b (1 against 1), c (all kept) and d (all
+    deducted), only c and d are unanimous: 2 of 4, 50%; no items, no share."""
     items = [ItemAgreement("a", 5, ["甲", "乙"], ["丙"]), ItemAgreement("b", 5, ["甲"], ["乙"]),
-             ItemAgreement("c", 5, [], ["甲"])]
-    assert Result([], items, None).overall_agreement == pytest.approx(13 / 18, abs=1e-12)
-    assert Result([], [], None).overall_agreement is None
+             ItemAgreement("c", 5, [], ["甲"]), ItemAgreement("d", 5, ["甲", "乙"], [])]
+    assert [i.unanimous for i in items] == [False, False, True, True]
+    found = Result([], items, None)
+    assert (found.items_agreed, found.agreed_share) == (2, 0.5)
+    assert Result([], [], None).agreed_share is None
+    # 10 of 12 is 83%, not the 92% a mean of the items' majorities gave
+    twelve = [ItemAgreement(str(n), 1, ["甲", "乙", "丙"], []) for n in range(10)] + [
+        ItemAgreement("x", 1, ["甲", "乙"], ["丙"]), ItemAgreement("y", 1, ["甲"], ["乙", "丙"])]
+    assert Result([], twelve, None).agreed_share == pytest.approx(10 / 12)
+
+
+@pytest.mark.parametrize(("kappa", "band"), [
+    (-0.01, "poor"), (0.0, "slight"), (0.20, "slight"), (0.2001, "fair"), (0.40, "fair"),
+    (0.41, "moderate"), (0.60, "moderate"), (0.61, "substantial"), (0.80, "substantial"),
+    (0.81, "almost perfect"), (1.0, "almost perfect")])
+def test_kappa_reads_in_landis_and_koch_bands(kappa, band):
+    """Issue: "Kappa has a one-line explanation of what the value means (e.g. Landis–Koch
+    bands)": below 0 poor, to 0.20 slight, 0.40 fair, 0.60 moderate, 0.80 substantial."""
+    assert calibration.band_of(kappa) == band
+    assert Result([], [], kappa).kappa_band == band
+    assert Result([], [], None).kappa_band is None
 
 
 # --- rounds through the services ------------------------------------------------------------
@@ -253,7 +273,7 @@ def test_the_result_item_by_item_and_kappa_by_hand(app, bench):
     ]
     assert [i.dissenters for i in found.items] == [["Mia"], ["Zoe"], ["Mia"], []]
     assert [i.agreement for i in found.items] == pytest.approx([2 / 3, 2 / 3, 2 / 3, 1.0])
-    assert found.overall_agreement == pytest.approx(3 / 4, abs=1e-12)
+    assert (found.items_agreed, found.agreed_share) == (1, 1 / 4)  # only D: all kept
     assert found.kappa == pytest.approx(-1 / 8, abs=1e-12)
 
 
@@ -274,7 +294,7 @@ def test_two_reviewers_are_enough_for_kappa_and_their_tie_names_nobody(app, benc
     assert (tie.deducted_by, tie.kept_by) == (["Ann"], ["Zoe"])
     assert tie.dissenters == []
     assert tie.agreement == 0.5
-    assert found.overall_agreement == pytest.approx((1 + 0.5 + 1 + 1) / 4, abs=1e-12)
+    assert (found.items_agreed, found.agreed_share) == (3, 3 / 4)  # B is a tie
     assert found.kappa == pytest.approx(7 / 15, abs=1e-12)
 
 
@@ -290,7 +310,7 @@ def test_one_submitted_score_has_no_kappa(app, bench):
     assert found.kappa is None
     assert [(i.deducted_by, i.kept_by) for i in found.items] == [
         (["Ann"], []), ([], ["Ann"]), ([], ["Ann"]), ([], ["Ann"])]
-    assert found.overall_agreement == 1.0
+    assert found.agreed_share == 1.0
 
 
 def test_a_round_nobody_submitted_is_empty(app, bench):

@@ -178,19 +178,22 @@ def test_a_file_is_checked_row_by_row_then_stored_all_or_nothing(client, agent, 
     assert "有 1 行存在问题" in preview.text
     batch_url = bad.headers["Location"]
     assert f'action="{batch_url}"' not in preview.text  # no import button while rows are bad
-    refused = client.post(batch_url, data={"csrf_token": csrf_from(preview.text)})
+    refused = client.post(batch_url, data={"csrf_token": csrf_from(preview.text),
+                                           "confirmed": "yes"})
     assert refused.status_code == 422 and count() == 0
     good = upload(client, CSV_HEADER + "F-1,A0001,2026-12-01 09:30,245,呼入,13800138000\n"
                                        "F-3,A0001,2026-12-01 10:30,60,呼出,\n")
     preview = client.get(good.headers["Location"])
     assert "导入 2 通录音记录" in preview.text
-    done = client.post(good.headers["Location"], data={"csrf_token": csrf_from(preview.text)})
+    done = client.post(good.headers["Location"], data={"csrf_token": csrf_from(preview.text),
+                                                       "confirmed": "yes"})
     assert done.status_code == 200 and count() == 2
     assert client.post(good.headers["Location"], data={
         "csrf_token": csrf_from(preview.text)}).status_code == 409  # not twice
     again = upload(client, CSV_HEADER + "F-1,A0001,2026-12-01 09:30,245,呼入,13800138000\n")
     page = client.get(again.headers["Location"])
-    stored = client.post(again.headers["Location"], data={"csrf_token": csrf_from(page.text)})
+    stored = client.post(again.headers["Location"], data={"csrf_token": csrf_from(page.text),
+                                                          "confirmed": "yes"})
     assert "1 通已在记录中" in stored.text and count() == 2
 
 

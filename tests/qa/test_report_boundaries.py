@@ -20,7 +20,7 @@ from openpyxl import load_workbook
 from app.extensions import db
 from app.people.models import Role
 from app.qa import calibration, evaluations, reports, scorecards
-from app.qa.models import Call, Evaluation
+from app.qa.models import Call, Evaluation, SampledCall, SampleDraw, SamplingRule
 from tests.conftest import login, post_form
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -66,13 +66,22 @@ class World:
         db.session.commit()
 
     def score(self, agent, reviewer, when: datetime, *ticked: str, publish: bool = True,
-              calibrated: bool = False) -> Evaluation:
+              calibrated: bool = False, sampled: bool = False) -> Evaluation:
+        """Off sample unless `sampled` (a published rule's draw took the call)."""
         items = [self.items[name] for name in ticked]
         version = (items[0] if items else self.items["扣10分"]).category.scorecard_version
         call = Call(serial_no=f"RB{next(_serials)}", agent_id=agent.id, started_at=when,
                     duration_s=300, direction="in")
         db.session.add(call)
         db.session.flush()
+        if sampled:
+            rule = SamplingRule(name="每人第1通", scope="all", first_day=when.date(),
+                                status="published")
+            draw = SampleDraw(rule=rule, day=when.date(), drawn_at=when)
+            draw.picks.append(SampledCall(call_id=call.id, agent_id=agent.id, position=1,
+                                          reviewer_id=reviewer.id))
+            db.session.add(draw)
+            db.session.flush()
         round_id = None
         if calibrated:
             round_id = calibration.create(call, version, self.boss, when).id
@@ -269,7 +278,7 @@ def test_only_published_evaluations_outside_calibration_count(app, world, people
         assert [(r.name, r.count, r.average, r.lowest, r.highest) for r in report.rows] == [
             (name, 1, 80.0, 80, 80)]
         assert report.buckets == list(zip(LABELS, [0, 0, 0, 1, 0, 0], strict=True))
-        assert report.items == [("扣20分", 1, 20)]
+        assert report.items == [("扣20分", 1, 20, False)]
         assert report.trend[-1] == (DAY, 80.0, 1)
     found = reports.consistency("day", DAY)
     assert found.reviewers == [(reviewer.id, "质检甲", 1, 80.0)]
@@ -353,7 +362,7 @@ def test_a_leads_report_is_limited_to_the_agents_given(app, floor):
     assert [(r.name, r.count, r.average) for r in report.rows] == [("Ai", 1, 80.0),
                                                                    ("Bai", 1, 100.0)]
     assert report.buckets == list(zip(LABELS, [0, 0, 0, 1, 0, 1], strict=True))
-    assert report.items == [("扣20分", 1, 20)]
+    assert report.items == [("扣20分", 1, 20, False)]
     assert report.trend[-1] == (DAY, 90.0, 2)
     teams = reports.build("day", DAY, "team", Evaluation.agent_id.in_([ai.id, bai.id]))
     assert [(r.name, r.count) for r in teams.rows] == [("A组", 2)]
@@ -374,9 +383,10 @@ def test_most_deducted_items_the_ten_most_often_with_their_points(app, world, pe
 
     report = reports.build("day", DAY, "agent")
 
-    assert report.items == [("k03", 3, 9), ("k05", 2, 10), ("k01", 1, 1), ("k02", 1, 2),
-                            ("k04", 1, 4), ("k06", 1, 6), ("k07", 1, 7), ("k08", 1, 8),
-                            ("k09", 1, 9), ("k10", 1, 10)]
+    assert [(name, times, points) for name, times, points, _critical in report.items] == [
+        ("k03", 3, 9), ("k05", 2, 10), ("k01", 1, 1), ("k02", 1, 2), ("k04", 1, 4),
+        ("k06", 1, 6), ("k07", 1, 7), ("k08", 1, 8), ("k09", 1, 9), ("k10", 1, 10)]
+    assert not any(critical for *_rest, critical in report.items)
 
 
 def test_the_same_item_costs_the_same_points_whoever_deducted_it(app, world, people,
@@ -387,7 +397,7 @@ def test_the_same_item_costs_the_same_points_whoever_deducted_it(app, world, peo
     other = make_user(role=Role.QA, name="质检乙")
     world.score(agent, reviewer, center(DAY, 9), "扣10分")
     world.score(agent, other, center(DAY, 10), "扣10分")
-    assert reports.build("day", DAY, "reviewer").items == [("扣10分", 2, 20)]
+    assert reports.build("day", DAY, "reviewer").items == [("扣10分", 2, 20, False)]
 
 
 def test_namesakes_are_reported_apart(app, world, make_user):
@@ -512,7 +522,9 @@ def test_consistency_per_reviewer_and_per_item_by_hand(app, world, make_user):
 # --- the export ---------------------------------------------------------------------------------
 
 WORDS = {key: f"<{key}>" for key in ("scores", "period", "by", "name", "count", "average",
-                                     "lowest", "highest", "item", "times", "points", "day")}
+                                     "lowest", "highest", "item", "times", "points", "day",
+                                     "off_sample", "left_out", "critical", "critical_item",
+                                     "yes")}
 
 
 def test_the_workbook_holds_the_rows_the_items_and_the_trend(app, floor):
@@ -522,13 +534,16 @@ def test_the_workbook_holds_the_rows_the_items_and_the_trend(app, floor):
     book = load_workbook(io.BytesIO(reports.to_xlsx(report, WORDS)))
     assert book.sheetnames == ["<scores>", "<item>", "<day>"]
     assert [list(r) for r in book["<scores>"].iter_rows(values_only=True)] == [
-        ["<period>", "2026-11-16 – 2026-11-22", None, None, None, None],
-        ["<by>", "<name>", "<count>", "<average>", "<lowest>", "<highest>"],
-        ["<by>", "R2", 2, 70, 60, 80],
-        ["<by>", "R1", 3, 86.7, 70, 100]]  # 260 / 3 = 86.67
+        ["<period>", "2026-11-16 – 2026-11-22", None, None, None, None, None, None],
+        ["<off_sample>", 5, None, None, None, None, None, None],  # no rule sampled them
+        ["<critical>", 0, None, None, None, None, None, None],
+        ["<by>", "<name>", "<count>", "<average>", "<lowest>", "<highest>", "<off_sample>",
+         "<critical>"],
+        ["<by>", "R2", 2, 70, 60, 80, 2, 0],
+        ["<by>", "R1", 3, 86.7, 70, 100, 3, 0]]  # 260 / 3 = 86.67
     assert [list(r) for r in book["<item>"].iter_rows(values_only=True)] == [
-        ["<item>", "<times>", "<points>"], ["扣10分", 1, 10], ["扣20分", 1, 20],
-        ["扣30分", 1, 30], ["扣40分", 1, 40]]
+        ["<item>", "<times>", "<points>", "<critical_item>"], ["扣10分", 1, 10, None],
+        ["扣20分", 1, 20, None], ["扣30分", 1, 30, None], ["扣40分", 1, 40, None]]
     days = [list(r) for r in book["<day>"].iter_rows(values_only=True)]
     assert days[0] == ["<day>", "<average>", "<count>"]
     assert days[1:] == [["2026-11-16", None, 0], ["2026-11-17", None, 0],
@@ -547,7 +562,7 @@ def test_the_trend_in_the_workbook_is_rounded_to_one_decimal(app, world, people)
     book = load_workbook(io.BytesIO(reports.to_xlsx(report, WORDS)))
     assert list(book["<day>"].iter_rows(values_only=True))[-1] == ("2026-11-18", 91.7, 3)
     assert list(book["<scores>"].iter_rows(values_only=True))[-1] == (
-        "<by>", "座席甲", 3, 91.7, 85, 100)
+        "<by>", "座席甲", 3, 91.7, 85, 100, 3, 0)
 
 
 @pytest.mark.parametrize(("value", "written"), [
@@ -566,7 +581,7 @@ def test_item_names_are_neutralized_in_the_workbook(app, world, people):
     world.score(agent, reviewer, center(DAY, 9), "=1+1", "@x")
     book = load_workbook(io.BytesIO(reports.to_xlsx(reports.build("day", DAY, "agent"), WORDS)))
     assert [list(r) for r in book["<item>"].iter_rows(min_row=2, values_only=True)] == [
-        ["'=1+1", 1, 5], ["'@x", 1, 3]]
+        ["'=1+1", 1, 5, None], ["'@x", 1, 3, None]]
 
 
 # --- off-sample evaluations in reports ----------------------------------------------------------
@@ -576,9 +591,9 @@ OFF_SAMPLE_RULE = ("DESIGN.md: An evaluation of a call outside the sample is all
                    "exports included.")
 
 
-@pytest.mark.xfail(strict=True, reason=OFF_SAMPLE_RULE)
 def test_the_report_page_marks_off_sample_evaluations(app, world, people, make_user):
-    """The report counts an off-sample evaluation (that part holds) and should say so."""
+    """OFF_SAMPLE_RULE: the report counts an off-sample evaluation and says so, with a count
+    and a column; a report can leave them out."""
     agent, reviewer = people
     world.score(agent, reviewer, center(DAY, 9), "扣10分")  # no rule sampled it: off sample
     boss = make_user(role=Role.SUPERVISOR)
@@ -589,8 +604,8 @@ def test_the_report_page_marks_off_sample_evaluations(app, world, people, make_u
     assert OFF_SAMPLE in page
 
 
-@pytest.mark.xfail(strict=True, reason=OFF_SAMPLE_RULE)
 def test_the_export_marks_off_sample_evaluations(app, world, people, make_user):
+    """OFF_SAMPLE_RULE: the .xlsx export has the count and a column."""
     agent, reviewer = people
     world.score(agent, reviewer, center(DAY, 9), "扣10分")  # no rule sampled it: off sample
     boss = make_user(role=Role.SUPERVISOR)
@@ -604,3 +619,35 @@ def test_the_export_marks_off_sample_evaluations(app, world, people, make_user):
              for value in row if value is not None]
     assert "座席甲" in cells
     assert any(OFF_SAMPLE in cell for cell in cells)
+
+
+def test_a_report_counts_off_sample_evaluations_apart_and_can_leave_them_out(app, world,
+                                                                             people):
+    """OFF_SAMPLE_RULE: counted with a count of their own, per row too; a report (and the
+    consistency page) can leave them out, which changes the figures."""
+    agent, reviewer = people
+    world.score(agent, reviewer, center(DAY, 9), "扣10分", sampled=True)  # 90, in sample
+    world.score(agent, reviewer, center(DAY, 10), "扣40分")  # 60, off sample
+    counted = reports.build("day", DAY, "agent")
+    assert (counted.count, counted.off_sample, counted.average) == (2, 1, 75.0)
+    assert [(r.count, r.off_sample) for r in counted.rows] == [(2, 1)]
+    left_out = reports.build("day", DAY, "agent", off_sample=False)
+    assert (left_out.count, left_out.off_sample, left_out.average) == (1, 0, 90.0)
+    assert [(r.count, r.off_sample, r.lowest) for r in left_out.rows] == [(1, 0, 90)]
+    assert reports.consistency("day", DAY).off_sample == {reviewer.id: 1}
+    assert reports.consistency("day", DAY, off_sample=False).reviewers == [
+        (reviewer.id, "质检甲", 1, 90.0)]
+
+
+def test_the_report_page_can_leave_off_sample_evaluations_out(app, world, people, make_user):
+    agent, reviewer = people
+    world.score(agent, reviewer, center(DAY, 9), "扣10分", sampled=True)
+    world.score(agent, reviewer, center(DAY, 10), "扣40分")
+    boss = make_user(role=Role.SUPERVISOR)
+    client = app.test_client()
+    assert login(client, boss.username).status_code == 303
+    page = client.get(f"/qa/reports?period=day&day={DAY}&by=agent&off_sample=0").text
+    assert "不计入" in page and "90.0" in page and "75.0" not in page
+    assert "75.0" in client.get(f"/qa/reports?period=day&day={DAY}&by=agent").text
+    consistency = client.get(f"/qa/consistency?period=day&day={DAY}&off_sample=0").text
+    assert "90.0" in consistency and "75.0" not in consistency

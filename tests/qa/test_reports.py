@@ -74,7 +74,7 @@ def test_the_report_counts_averages_and_distribution(app, scored):
             "严": (4, 85.0), "宽": (4, 100.0)}
         assert dict(report.buckets)["80–89"] == 4 and dict(report.buckets)["100"] == 4
         # "most deducted items": as often as each other, so by name (未 U+672A before 语 U+8BED)
-        assert report.items == [("未记录工单", 4, 20), ("语气生硬", 4, 40)]
+        assert report.items == [("未记录工单", 4, 20, False), ("语气生硬", 4, 40, False)]
         assert [d for d, avg, n in report.trend if n] == [DAY]
         assert reports.build("month", DAY + timedelta(days=31), "agent").count == 0
         week = reports.build("week", DAY, "team")
@@ -141,7 +141,7 @@ def test_calibration_is_blind_never_counts_and_shows_who_differed(app, scored, m
         assert evaluation.calibration_id == round_.id and evaluation.call_id == call.id
         token = csrf_from(client.get(f"/evaluations/{evaluation_id}").text)
         client.post(f"/evaluations/{evaluation_id}", data={
-            "csrf_token": token, "version": evaluation.version, "publish": "1",
+            "csrf_token": token, "version": evaluation.version, "publish": "1", "confirmed": "yes",
             "item": [str(i) for i in ticks]})
         if reviewer is scored["strict"]:
             first_reviewer = client

@@ -56,7 +56,8 @@ def snapshot(**changes) -> dict:
     values = {"name": "每人第2通", "scope": "all", "team_id": None, "weekdays": 127,
               "first_day": TOMORROW.isoformat(), "last_day": None, "window_start": "11:00:00",
               "window_end": None, "longer_than_s": 200, "at_most_s": None, "direction": "any",
-              "nth_from": 2, "nth_to": 2, "status": "draft", "follows_id": None}
+              "nth_from": 2, "nth_to": 2, "status": "draft", "follows_id": None,
+              "scorecard_id": None}
     return {**values, **changes}
 
 
@@ -74,7 +75,7 @@ def qa(make_user):
 
 
 def published(qa, **changes) -> SamplingRule:
-    rule = rules.save_draft(None, data(**changes), qa)
+    rule = rules.save_draft(None, data(**changes), qa, now=NOW)
     rules.publish(rule, qa, NOW, rule.version)
     db.session.commit()
     return rule
@@ -121,7 +122,7 @@ def test_a_draft_that_contradicts_itself_is_refused_and_nothing_stored(ctx, qa, 
                                                                         message):
     """A rule must say something that can be true: at the boundary and one unit past it."""
     with pytest.raises(Refusal) as refused:
-        rules.save_draft(None, data(**change), qa)
+        rules.save_draft(None, data(**change), qa, now=NOW)
     assert (refused.value.field, refused.value.message) == (field, message)
     assert count(SamplingRule) == 0
     assert audits("sampling_rule.save") == []
@@ -149,7 +150,7 @@ def test_a_draft_just_inside_every_boundary_is_kept(ctx, qa, make_team, make_use
     if change.get("people_ids") == "PEOPLE":
         change = {**change, "people_ids": [make_user().id]}
     assert rules.problems(data(**change)) == []
-    rule = rules.save_draft(None, data(**change), qa)
+    rule = rules.save_draft(None, data(**change), qa, now=NOW)
     assert rule.id is not None and rule.status == RuleStatus.DRAFT
 
 
@@ -168,7 +169,7 @@ def test_a_new_draft_keeps_every_term_and_its_author(ctx, qa):
     """The reviewer writes every term; the draft records who wrote it, and the audit trail
     keeps what was written."""
     rule = rules.save_draft(None, data(window_end=time(18), last_day=TOMORROW + timedelta(days=6),
-                                       at_most_s=900, direction="in", nth_to=3), qa)
+                                       at_most_s=900, direction="in", nth_to=3), qa, now=NOW)
     db.session.commit()
     saved = db.session.get(SamplingRule, rule.id)
     assert (saved.name, saved.scope, saved.team_id, saved.weekdays, saved.first_day,
@@ -188,10 +189,10 @@ def test_a_new_draft_keeps_every_term_and_its_author(ctx, qa):
 
 def test_a_draft_is_changed_with_before_and_after(ctx, qa):
     """A draft can change until it is published; the trail keeps both states."""
-    rule = rules.save_draft(None, data(), qa)
+    rule = rules.save_draft(None, data(), qa, now=NOW)
     db.session.commit()
     seen = rule.version
-    same = rules.save_draft(rule, data(nth_from=3, nth_to=4), qa, seen_version=seen)
+    same = rules.save_draft(rule, data(nth_from=3, nth_to=4), qa, seen_version=seen, now=NOW)
     db.session.commit()
     assert same is rule and (rule.nth_from, rule.nth_to) == (3, 4)
     assert count(SamplingRule) == 1
@@ -200,16 +201,17 @@ def test_a_draft_is_changed_with_before_and_after(ctx, qa):
         qa.id, "sampling_rule", str(rule.id))
     assert second.before_dict() == first.after_dict() == snapshot()
     assert second.after_dict() == snapshot(nth_from=3, nth_to=4)
-    rules.save_draft(rule, data(name="改名"), qa)  # no version seen: no check
+    rules.save_draft(rule, data(name="改名"), qa, now=NOW)  # no version seen: no check
     assert rule.name == "改名"
 
 
 def test_a_stale_draft_change_is_refused(ctx, qa):
     """STYLE.md: "a stale change answers 409 with a reload prompt, never a silent overwrite"."""
-    rule = rules.save_draft(None, data(), qa)
+    rule = rules.save_draft(None, data(), qa, now=NOW)
     db.session.commit()
     with pytest.raises(StaleError):
-        rules.save_draft(rule, data(nth_from=3, nth_to=3), qa, seen_version=rule.version - 1)
+        rules.save_draft(rule, data(nth_from=3, nth_to=3), qa, seen_version=rule.version - 1,
+                         now=NOW)
     db.session.rollback()
     assert (db.session.get(SamplingRule, rule.id).nth_from, len(audits("sampling_rule.save"))) \
         == (2, 1)
@@ -219,7 +221,7 @@ def test_a_published_rule_cannot_change(ctx, qa):
     """DESIGN.md: "A rule must be published ...; from then on it cannot change"."""
     rule = published(qa)
     with pytest.raises(Refusal) as refused:
-        rules.save_draft(rule, data(nth_from=3, nth_to=3), qa, seen_version=rule.version)
+        rules.save_draft(rule, data(nth_from=3, nth_to=3), qa, seen_version=rule.version, now=NOW)
     assert (refused.value.field, refused.value.message) == (
         "name", "已发布的抽取标准不能修改，请另写一条新标准接替它。")
     db.session.rollback()
@@ -236,13 +238,15 @@ def test_who_a_rule_names_is_agents_and_leads_only(ctx, qa, make_user, make_team
     boss = make_user(role=Role.SUPERVISOR, employee_no="E90000")
     make_user(role=Role.AGENT, employee_no="E90002")  # not named
     rule = rules.save_draft(None, data(scope=Scope.PEOPLE, team_id=team.id,
-                                       people_ids=[lead.id, qa.id, boss.id, agent.id]), qa)
+                                       people_ids=[lead.id, qa.id, boss.id, agent.id]), qa, now=NOW)
     db.session.commit()
     assert (rule.team_id, [p.id for p in rule.people]) == (None, [agent.id, lead.id])
-    rules.save_draft(rule, data(scope=Scope.TEAM, team_id=team.id, people_ids=[agent.id]), qa)
+    rules.save_draft(rule, data(scope=Scope.TEAM, team_id=team.id, people_ids=[agent.id]), qa,
+                     now=NOW)
     db.session.commit()
     assert (rule.scope, rule.team_id, rule.people) == ("team", team.id, [])
-    rules.save_draft(rule, data(scope=Scope.ALL, team_id=team.id, people_ids=[agent.id]), qa)
+    rules.save_draft(rule, data(scope=Scope.ALL, team_id=team.id, people_ids=[agent.id]), qa,
+                     now=NOW)
     db.session.commit()
     assert (rule.scope, rule.team_id, rule.people) == ("all", None, [])
 
@@ -294,8 +298,9 @@ def test_a_rule_is_published_n_days_ahead_and_not_later(ctx, qa, make_user, noti
     """DESIGN.md: "A rule must be published at least one day before the day it applies to";
     ""N days ahead" ... asked no later than the end of the calendar day N days before the
     first affected day, in the center's time."""
+    rule = rules.save_draft(None, data(first_day=TOMORROW), qa,
+                            now=at(TODAY - timedelta(days=3), 9))  # written in good time
     save_settings({"rule_notice_days": notice}, make_user(role=Role.SUPERVISOR))
-    rule = rules.save_draft(None, data(first_day=TOMORROW), qa)
     db.session.commit()
     ctx.set(now)
     if allowed:
@@ -306,7 +311,8 @@ def test_a_rule_is_published_n_days_ahead_and_not_later(ctx, qa, make_user, noti
         assert (row.actor_id, row.object_type, row.object_id, row.at) == (
             qa.id, "sampling_rule", str(rule.id), now)
         assert row.before_dict() == snapshot()
-        assert row.after_dict() == snapshot(status="published")
+        assert row.after_dict() == {**snapshot(status="published"),
+                                    "covers": sorted(p.id for p in rule.covered_people)}
         return
     with pytest.raises(Refusal) as refused:
         rules.publish(rule, qa, now, rule.version)
@@ -322,7 +328,7 @@ def test_a_rule_is_published_n_days_ahead_and_not_later(ctx, qa, make_user, noti
 
 def test_a_rule_starting_later_than_the_earliest_day_is_published(ctx, qa):
     """"At least" one day before: more notice is always fine."""
-    rule = rules.save_draft(None, data(first_day=TOMORROW + timedelta(days=10)), qa)
+    rule = rules.save_draft(None, data(first_day=TOMORROW + timedelta(days=10)), qa, now=NOW)
     rules.publish(rule, qa, NOW, rule.version)
     assert rule.status == RuleStatus.PUBLISHED
 
@@ -330,7 +336,7 @@ def test_a_rule_starting_later_than_the_earliest_day_is_published(ctx, qa):
 def test_a_stale_or_second_publish_is_refused(ctx, qa):
     """STYLE.md: a stale change is refused, never a silent overwrite; a published rule is
     not published again."""
-    rule = rules.save_draft(None, data(), qa)
+    rule = rules.save_draft(None, data(), qa, now=NOW)
     db.session.commit()
     for seen in (rule.version - 1, rule.version + 1):
         with pytest.raises(StaleError):
@@ -377,10 +383,15 @@ def test_a_follower_starts_on_the_earliest_day_or_the_rules_own(ctx, qa, make_us
 
 
 def make_rule(**values) -> SamplingRule:
+    """A rule, published unless said otherwise: who it covers is then fixed now, as publishing
+    does."""
     defaults = {"name": "r", "scope": Scope.ALL, "first_day": TOMORROW,
                 "status": RuleStatus.PUBLISHED}
     rule = SamplingRule(**{**defaults, **values})
     db.session.add(rule)
+    db.session.flush()
+    if rule.status == RuleStatus.PUBLISHED:
+        rule.covered_people = list(db.session.scalars(rules.eligible(rule)))
     db.session.commit()
     return rule
 

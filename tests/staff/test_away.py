@@ -45,7 +45,9 @@ def asked(floor, who="agent") -> AwayRequest:
 
 def post(client, url, data=None, headers=None):
     token = csrf_from(client.get("/away").text)
-    return client.post(url, data={**(data or {}), "csrf_token": token}, headers=headers or {})
+    # the page sends the answer to the question of a decision (app/confirm.py)
+    return client.post(url, data={**(data or {}), "csrf_token": token, "confirmed": "yes"},
+                       headers=headers or {})
 
 
 def test_an_agent_on_shift_asks_and_sees_it_waiting(app, floor):

@@ -227,7 +227,8 @@ def test_open_items_carry_forward_until_closed(app, floor):
     token = csrf_from(form)
     closed = lead_a.post(f"/handovers/items/{meeting.id}/close",
                          headers={**HX, "HX-Target": f"item-{meeting.id}"},
-                         data={"csrf_token": token, "version": meeting.version})
+                         data={"csrf_token": token, "version": meeting.version,
+                               "confirmed": "yes"})
     assert closed.status_code == 200 and "<html" not in closed.text and "已关闭" in closed.text
     assert "hx-swap-oob" not in closed.text  # not closed from a handover's page
     db.session.refresh(meeting)
@@ -247,10 +248,11 @@ def test_open_items_carry_forward_until_closed(app, floor):
     closed = incoming.post(f"/handovers/items/{refund.id}/close",
                            headers={**HX, "HX-Target": f"item-{refund.id}"},
                            data={"csrf_token": csrf_from(page), "version": refund.version,
-                                 "handover": second.id})
+                                 "handover": second.id, "confirmed": "yes"})
     assert closed.status_code == 200 and "还有 1 项未确认" in closed.text
     again = incoming.post(f"/handovers/items/{refund.id}/close",
-                          data={"csrf_token": csrf_from(page), "version": refund.version})
+                          data={"csrf_token": csrf_from(page), "version": refund.version,
+                                "confirmed": "yes"})
     assert again.status_code == 409
     assert handovers.open_items(floor["team_a"].id) == second.items
 

@@ -115,7 +115,8 @@ def test_agent_asks_lead_and_supervisor_approve_from_home(app, client, floor):
     assert lead.get("/pending/count").text == "1"
     token = csrf_from(home.text)
     decided = lead.post(f"/leave/{item.id}/decide", headers={**HX, "HX-Target": f"leave-{item.id}"},
-                        data={"csrf_token": token, "decision": "approve", "version": item.version})
+                        data={"csrf_token": token, "decision": "approve", "confirmed": "yes",
+                              "version": item.version})
     assert decided.status_code == 200
     assert "<html" not in decided.text
     assert decided.headers["HX-Trigger"] == "pending-changed"
@@ -239,7 +240,7 @@ def test_many_approvers_at_once_give_one_decision(app, client, floor, make_user)
     def decide(c, token):
         barrier.wait()
         response = c.post(f"/leave/{item_id}/decide", data={
-            "csrf_token": token, "decision": "approve", "version": version})
+            "csrf_token": token, "decision": "approve", "confirmed": "yes", "version": version})
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=decide, args=pair) for pair in clients]
@@ -280,7 +281,7 @@ def test_a_card_decided_after_a_withdrawal_shows_where_the_request_stands(app, c
     post_form(client, f"/leave/{item.id}/withdraw", {"version": seen},
               token_page=f"/leave/{item.id}")
     response = lead.post(f"/leave/{item.id}/decide", data={
-        "csrf_token": token, "decision": "approve", "version": seen},
+        "csrf_token": token, "decision": "approve", "confirmed": "yes", "version": seen},
         headers={**HX, "HX-Target": f"leave-{item.id}"})
     assert response.status_code == 409
     assert "<html" not in response.text

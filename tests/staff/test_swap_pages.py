@@ -68,7 +68,7 @@ def decide(client, swap_id, decision="approve", reason="", headers=None, version
     page = client.get(f"/swaps/{swap_id}")
     return client.post(f"/swaps/{swap_id}/decide", headers=headers or {}, data={
         "csrf_token": csrf_from(page.text), "decision": decision, "reason": reason,
-        "version": swap.version if version is None else version})
+        "confirmed": "yes", "version": swap.version if version is None else version})
 
 
 def test_the_form_offers_my_shifts_and_same_level_colleagues_by_person(app, center):
@@ -449,7 +449,8 @@ def test_many_supervisors_at_once_give_one_decision(app, center, make_user):
     def approve(client, token):
         barrier.wait()
         response = client.post(f"/swaps/{swap_id}/decide", data={
-            "csrf_token": token, "decision": "approve", "version": version})
+            "csrf_token": token, "decision": "approve", "confirmed": "yes",
+            "version": version})
         statuses.append(response.status_code)
 
     threads = [threading.Thread(target=approve, args=pair) for pair in clients]
@@ -482,7 +483,8 @@ def test_both_counterparts_click_twice_at_once(app, center):
     def agree(client, token):
         barrier.wait()
         statuses.append(client.post(f"/swaps/{swap_id}/decide", data={
-            "csrf_token": token, "decision": "approve", "version": version}).status_code)
+            "csrf_token": token, "decision": "approve", "confirmed": "yes",
+            "version": version}).status_code)
 
     threads = [threading.Thread(target=agree, args=pair) for pair in clients]
     for thread in threads:
