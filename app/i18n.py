@@ -53,6 +53,8 @@ def template_gettext(context, message: str, /, **variables) -> str:
     text = request_catalog().ugettext(message)
     if context.eval_ctx.autoescape:
         text = Markup(text)  # noqa: S704
+    if not variables and "%" not in text:
+        return text  # nothing to format (most labels): spares building Markup's format helper
     return text % variables
 
 

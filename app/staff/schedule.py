@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 
 from app import audit, statements
 from app.extensions import db
@@ -213,21 +213,33 @@ class WeekView:
     head_count: dict[date, list[int]]
 
 
+def _week_statements() -> tuple[Select, Select]:
+    """A team's scheduled people, and their shifts between two days (the team and the days
+    bound when they run)."""
+    scheduled = (User.team_id == bindparam("team_id"), User.status != Status.LEFT,
+                 User.role.in_(SCHEDULED_ROLES))
+    members = select(User).where(*scheduled).order_by(User.role.desc(), User.employee_no)
+    shifts = (select(*_shift_row_columns()).join(User, Shift.user_id == User.id)
+              .where(*scheduled, Shift.day >= bindparam("first"), Shift.day <= bindparam("last"))
+              .order_by(Shift.starts_at))
+    return members, shifts
+
+
 def week_view(team: Team, monday: date) -> WeekView:
     """Two queries whatever the size of the team: its members, and their shifts of the week.
 
     The head count also takes the night shifts of the Sunday before, which are on the floor in
     the first hours of Monday; their cells belong to the previous week.
+
+    Both statements are built once (app/statements.py): built per request, the week view
+    answered 250 requests a second against 324 with them kept (bench/compare.py, page by
+    page interleaved, /shifts/week lead1, medians of three rounds).
     """
     days = [monday + timedelta(days=n) for n in range(7)]
-    scheduled = (User.team_id == team.id, User.status != Status.LEFT,
-                 User.role.in_(SCHEDULED_ROLES))
-    members = db.session.scalars(
-        select(User).where(*scheduled).order_by(User.role.desc(), User.employee_no)).all()
-    shifts = [ShiftRow(*row) for row in db.session.execute(
-        select(*_shift_row_columns()).join(User, Shift.user_id == User.id)
-        .where(*scheduled, Shift.day >= days[0] - timedelta(days=1), Shift.day <= days[-1])
-        .order_by(Shift.starts_at))]
+    members_stmt, shifts_stmt = statements.once(("week view",), _week_statements)
+    members = db.session.scalars(members_stmt, {"team_id": team.id}).all()
+    shifts = [ShiftRow(*row) for row in db.session.execute(shifts_stmt, {
+        "team_id": team.id, "first": days[0] - timedelta(days=1), "last": days[-1]})]
     cells: dict[tuple[int, date], list[ShiftRow]] = defaultdict(list)
     tz = center_tz()
     head = {d: [0] * 24 for d in days}
