@@ -116,6 +116,7 @@ _TABLE: dict[str, set[str] | frozenset[str]] = {
     "qa.list_rules": SIGNED_IN,
     "qa.show_rule": SIGNED_IN,
     "qa.why_sampled": SIGNED_IN,
+    "qa.rule_covered": SIGNED_IN,
     # QA scores the sampled calls: the reviewer's queue, the day's draw, the scorecard form
     "qa.queue": {"qa"},
     "qa.draw_sample": {"qa"},

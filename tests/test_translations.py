@@ -299,15 +299,15 @@ def test_catalog_follows_force_locale_and_refresh(app, client, make_user):
     import flask_babel
     from flask import render_template_string
 
-    from app.i18n import lazy_gettext
+    from app.i18n import force_locale, lazy_gettext, refresh
 
     label = lazy_gettext("Approved")
     page = '{{ _("Home") }} {{ ngettext("%(num)d record", "%(num)d records", 2) }}'
     with app.test_request_context("/", headers={"Accept-Language": "zh-CN"}):
         assert (str(label), render_template_string(page)) == ("已批准", "首页 共 2 条")
-        with flask_babel.force_locale("en"):
+        with force_locale("en"):
             assert (str(label), render_template_string(page)) == ("Approved", "Home 2 records")
-            flask_babel.refresh()  # inside force_locale, the forced language stays
+            refresh()  # inside force_locale, the forced language stays
             assert str(label) == flask_babel.gettext("Approved") == "Approved"
         assert (str(label), render_template_string(page)) == ("已批准", "首页 共 2 条")
     user = make_user()
@@ -324,6 +324,18 @@ PRIVATE_I18N = re.compile(r"_flask_babel|babel_locale|babel_translations|babel_d
                           r"flask_babel\.(?:_|speaklater|Domain)|wtforms_translations|"
                           r"flask_babel import .*\b(?:_\w+|Domain|LazyString)\b|"
                           r"\bg\._get_current_object|vars\(g\b")
+
+
+def test_the_language_changes_inside_a_request_only_through_app_i18n():
+    """request_catalog() keeps the request's catalog; app.i18n's force_locale() and refresh()
+    forget it. A module calling Flask-Babel's own would leave the kept catalog stale."""
+    root = Path(__file__).resolve().parent.parent / "app"
+    found = [str(path.relative_to(root)) for path in root.rglob("*.py")
+             if path.name != "i18n.py" and re.search(
+                 r"flask_babel\.(?:force_locale|refresh)\b|"
+                 r"from flask_babel import [^\n]*\b(?:force_locale|refresh)\b",
+                 path.read_text("utf-8"))]
+    assert found == []
 
 
 def test_flask_babel_is_used_through_its_public_api_only():

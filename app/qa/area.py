@@ -60,6 +60,7 @@ AREA = Area(
         "qa.list_rules": SIGNED_IN,
         "qa.show_rule": SIGNED_IN,
         "qa.why_sampled": SIGNED_IN,
+        "qa.rule_covered": SIGNED_IN,
         "qa.new_rule": QA,
         "qa.edit_rule": QA,
         "qa.publish_rule": QA,

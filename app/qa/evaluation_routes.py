@@ -77,7 +77,6 @@ def queue():
 
 
 def _queue_page(day: date, error: str = "", status: int = 200):
-    now = utcnow()
     applying = _published_rules_on(day)
     queries = statements.once(("qa queue",), _queue_statements)
     args = {"day": day, **statements.person_args(current_user)}
@@ -86,10 +85,12 @@ def _queue_page(day: date, error: str = "", status: int = 200):
     picks = db.session.scalars(queries["picks"], args).all()
     done = {e.call_id: e for e in db.session.scalars(queries["done"], args)}
     published = sum(1 for e in done.values() if e.status == EvaluationStatus.PUBLISHED)
-    latest = rules.latest_due_day(now)
+    # Whether the day may be drawn matters only while a rule has not drawn it: on days drawn
+    # long ago the queue spares the settings query it needs.
+    due = bool(undrawn) and day <= rules.latest_due_day(utcnow())
     return render("qa/queue.html", day=day, picks=picks, done=done, published=published,
                   undrawn=undrawn, applying=applying, form=VersionForm(), error=error,
-                  due=day <= latest, drawable_from=rules.drawable_from(day), latest=latest,
+                  due=due, drawable_from=rules.drawable_from(day) if undrawn else None,
                   prev_day=day - timedelta(days=1), next_day=day + timedelta(days=1),
                   today=center_today(), statuses=EVALUATION_STATUS, status=status)
 

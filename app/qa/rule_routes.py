@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, request, url_for
+from flask import Response, abort, flash, get_template_attribute, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -223,6 +223,15 @@ def publish_rule(rule_id: int):
     return see_other(url_for("qa.show_rule", rule_id=rule.id))
 
 
+@bp.route("/sampling-rules/<int:rule_id>/covered")
+def rule_covered(rule_id: int):
+    """Who the rule covers, with each person's status today: the list the "why this call"
+    page loads when it is opened."""
+    rule = load_rule(rule_id)
+    people = get_template_attribute("qa/_covered.html", "covered_people")
+    return Response(people(rules.covered_people(rule), STATUS_LABELS), mimetype="text/html")
+
+
 @bp.route("/sampling-rules/<int:rule_id>/why")
 def why_sampled(rule_id: int):
     """Why these calls: the agent's qualifying calls that day in order, and which the rule
@@ -233,8 +242,7 @@ def why_sampled(rule_id: int):
     if agent is None or day is None or not policy.sees_agent(current_user, agent):
         abort(404)
     found = rules.explain(rule, agent, day)
-    covered = rules.covered_people(rule)
     return render("qa/why_sampled.html", rule=rule, agent=agent, day=day, found=found,
-                  covered=covered, is_covered=agent in covered, person_statuses=STATUS_LABELS,
+                  covered_count=rules.covered_count(rule), is_covered=rules.covers(rule, agent),
                   refusals=REFUSALS, describe=describe_rule,
                   applies=rules.terms(rule).applies_on(day))

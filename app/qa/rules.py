@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from app import audit, statements
 from app.extensions import db
@@ -210,6 +210,16 @@ def covered(rule: SamplingRule):
 def covered_people(rule: SamplingRule) -> list[User]:
     """The people the rule covers (see covered), by employee no."""
     return list(db.session.scalars(covered(rule).order_by(User.employee_no)))
+
+
+def covered_count(rule: SamplingRule) -> int:
+    """How many people the rule covers."""
+    return db.session.scalar(select(func.count()).select_from(covered(rule).subquery()))
+
+
+def covers(rule: SamplingRule, person: User) -> bool:
+    """Whether the rule covers this person."""
+    return db.session.scalar(select(covered(rule).where(User.id == person.id).exists()))
 
 
 def rules_covering(user: User):

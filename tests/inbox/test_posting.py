@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timedelta
 from itertools import count
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import force_locale
 from app.inbox import services as inbox
 from app.inbox.models import Notification
 from app.people.models import Role

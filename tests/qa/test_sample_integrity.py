@@ -120,13 +120,18 @@ def test_why_this_call_shows_the_frozen_list_with_each_persons_status_today(app,
     center["a2"].status = Status.LEFT
     center["lead"].status = Status.RETRAINING
     db.session.commit()
-    page = as_user(app, center["qa"]).get(
-        f"/sampling-rules/{rule.id}/why?agent={center['a1'].id}&day={TODAY}").text
-    assert "发布时确定" in page
+    qa = as_user(app, center["qa"])
+    page = qa.get(f"/sampling-rules/{rule.id}/why?agent={center['a1'].id}&day={TODAY}").text
+    assert "覆盖 3 人，名单在发布时确定" in page
+    assert f'hx-get="/sampling-rules/{rule.id}/covered"' in page  # loaded when opened
+    listed = qa.get(f"/sampling-rules/{rule.id}/covered").text
     for person in (center["a1"], center["a2"], center["lead"]):
-        assert person.name in page
-    assert "离职" in page and "待岗培训" in page
-    assert center["outsider"].name not in page
+        assert person.name in listed
+    assert "离职" in listed and "待岗培训" in listed
+    assert center["outsider"].name not in listed and "<html" not in listed
+    assert "离职" in qa.get(f"/sampling-rules/{rule.id}").text  # the rule's page lists them
+    outsider = as_user(app, center["outsider"])
+    assert outsider.get(f"/sampling-rules/{rule.id}/covered").status_code == 404
 
 
 # --- 2. only finished days are drawn --------------------------------------------------------

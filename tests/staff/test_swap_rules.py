@@ -3,10 +3,10 @@
 from datetime import UTC, date, time, timedelta
 
 import pytest
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import force_locale
 from app.staff import schedule, swaps
 from app.staff.models import Shift, SwapStatus
 from app.timeutil import center_tz
