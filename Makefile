@@ -7,7 +7,7 @@ PIP_TOOLS := pip-tools==7.7.0
 export FLASK_APP := wsgi
 export CALLFLOOR_INSTANCE ?= $(CURDIR)/instance
 
-.PHONY: run test bench mutate lint lock translations extract-messages clean
+.PHONY: run test bench compare mutate lint lock translations extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { echo "Could not create $(VENV): install python3-venv (apt-get install python3-venv)"; exit 1; }
@@ -53,6 +53,11 @@ bench: $(VENV)/.installed translations
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/sign_in.py
+
+# Two versions side by side, page by page (bench/compare.py): BEFORE and AFTER are source
+# trees, such as a `git worktree` of an older commit (compile its catalogs first).
+compare: $(VENV)/.installed translations
+	$(BIN)/python bench/compare.py $(BEFORE) $(AFTER)
 
 # Mutation testing of the rule modules ([tool.mutmut] in pyproject.toml lists them): each
 # mutant runs only the tests that reach its function. A measurement, like bench; not in CI.

@@ -180,6 +180,10 @@ def test_the_queue_offers_the_draw_only_for_finished_days(app, center, clock):
     clock.set(local(TODAY + timedelta(days=1), 9))
     qa = as_user(app, center["qa"])  # the next morning: a new session
     assert "立即抽取录音" in qa.get("/qa/queue").text  # the latest finished day by default
+    asked = post_form(qa, "/qa/queue/draw", {"day": TODAY.isoformat()}, token_page="/qa/queue",
+                      confirmed=False)  # a page without JavaScript is asked first
+    assert asked.status_code == 200 and "确定现在抽取录音吗" in asked.text
+    assert db.session.scalar(select(func.count(SampleDraw.id))) == 0
     assert post_form(qa, "/qa/queue/draw", {"day": TODAY.isoformat()},
                      token_page="/qa/queue").status_code == 303
     assert sampled_serials() == ["a1-1", "a2-1"]
