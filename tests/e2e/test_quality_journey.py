@@ -64,6 +64,8 @@ def test_reviewer_scores_a_sampled_call_and_the_agent_reads_why(browser, live_se
     page.get_by_role("link", name="查看该座席员当天的录音").click()
     expect(page.locator("h1")).to_contain_text("为何抽中")
     expect(page.locator(".why-taken")).to_contain_text(re.compile("抽中"))
+    page.locator("details.covered summary").click()  # who the rule covers, loaded when opened
+    expect(page.locator(".covered-people li").first).to_be_visible()
     no_overflow(page)
     screenshot(page, "quality-journey-4-why")
     context.close()
