@@ -242,7 +242,8 @@ def why_sampled(rule_id: int):
     if agent is None or day is None or not policy.sees_agent(current_user, agent):
         abort(404)
     found = rules.explain(rule, agent, day)
+    covered_count, is_covered = rules.coverage_of(rule, agent)
     return render("qa/why_sampled.html", rule=rule, agent=agent, day=day, found=found,
-                  covered_count=rules.covered_count(rule), is_covered=rules.covers(rule, agent),
+                  covered_count=covered_count, is_covered=is_covered,
                   refusals=REFUSALS, describe=describe_rule,
                   applies=rules.terms(rule).applies_on(day))

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, case, func, select
 
 from app import audit, statements
 from app.extensions import db
@@ -212,14 +212,13 @@ def covered_people(rule: SamplingRule) -> list[User]:
     return list(db.session.scalars(covered(rule).order_by(User.employee_no)))
 
 
-def covered_count(rule: SamplingRule) -> int:
-    """How many people the rule covers."""
-    return db.session.scalar(select(func.count()).select_from(covered(rule).subquery()))
-
-
-def covers(rule: SamplingRule, person: User) -> bool:
-    """Whether the rule covers this person."""
-    return db.session.scalar(select(covered(rule).where(User.id == person.id).exists()))
+def coverage_of(rule: SamplingRule, person: User) -> tuple[int, bool]:
+    """How many people the rule covers, and whether this person is one of them (one query)."""
+    people = covered(rule).with_only_columns(User.id).subquery()
+    count, mine = db.session.execute(select(
+        func.count(), func.coalesce(func.sum(case((people.c.id == person.id, 1), else_=0)), 0))
+        .select_from(people)).one()
+    return count, bool(mine)
 
 
 def rules_covering(user: User):

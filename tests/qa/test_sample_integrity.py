@@ -68,7 +68,12 @@ def test_an_agent_who_joins_the_team_after_publication_is_not_sampled(app, cente
         rules.draw(rule, TODAY, local(TODAY + timedelta(days=1), 9))
         db.session.commit()
     assert sampled_serials() == ["a1-1", "a2-1"]  # not new-1
-    # and the rule is not the newcomer's to read
+    # the reviewer's "why this call" says so; the rule is not the newcomer's to read
+    qa = as_user(app, center["qa"])
+    why = qa.get(f"/sampling-rules/{rule.id}/why?agent={newcomer.id}&day={TODAY}").text
+    assert "不在本标准的覆盖名单内" in why and "覆盖 3 人" in why
+    member = qa.get(f"/sampling-rules/{rule.id}/why?agent={center['a1'].id}&day={TODAY}").text
+    assert "不在本标准的覆盖名单内" not in member
     assert as_user(app, newcomer).get(f"/sampling-rules/{rule.id}").status_code == 404
     assert as_user(app, center["a1"]).get(f"/sampling-rules/{rule.id}").status_code == 200
 
