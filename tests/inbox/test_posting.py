@@ -211,10 +211,12 @@ def test_an_answered_away_request_tells_the_agent(app, floor, allow, kind, zh, e
     db.session.commit()
     item = away.ask(floor["agent"], floor["clock"].now)
     db.session.commit()
-    away.decide(item, floor["lead"], allow, item.version, floor["clock"].now)
+    decided = floor["clock"].now + timedelta(minutes=1)  # the decision's own moment
+    away.decide(item, floor["lead"], allow, item.version, decided)
     db.session.commit()
     assert told() == [(floor["agent"].id, kind, {"asked": "2026-11-20T02:00:00+00:00"},
                        "staff.away_board", {})]
+    assert db.session.scalar(select(Notification.created_at)) == decided  # told when decided
     assert words(app, floor["agent"], "zh") == [(zh, "/away")]
     assert words(app, floor["agent"], "en") == [(en, "/away")]
 
