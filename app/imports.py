@@ -276,9 +276,7 @@ def confirm(spec: Spec, batch_id: int, apply: Callable[[ImportBatch, Any, dateti
         abort(400)
     if batch.applied_at is not None:
         abort(409)
-    asked = ask(_l("Import the checked rows now? Once imported they stay."))
-    if asked is not None:
-        abort(asked)  # the question, nothing applied
+    ask(_l("Import the checked rows now? Once imported they stay."))
     try:
         made = apply(batch, current_user, utcnow())
     except Refusal as refusal:

@@ -180,9 +180,8 @@ class StepViews:
         obj = self.load(obj_id)
         if not form.validate_on_submit():
             abort(400)
-        asked = ask(question) if question is not None else None
-        if asked is not None:
-            return asked
+        if question is not None:
+            ask(question)
         try:
             act(obj, form)
             db.session.flush()

@@ -110,9 +110,7 @@ def close_calibration(calibration_id: int):
     round_ = load_calibration(calibration_id)
     if not VersionForm().validate_on_submit():
         abort(400)
-    asked = confirm.ask(_l("Close the round? The reviewers will see one another's scores."))
-    if asked is not None:
-        return asked
+    confirm.ask(_l("Close the round? The reviewers will see one another's scores."))
     try:
         calibration.close(round_, current_user, utcnow())
     except Refusal as error:

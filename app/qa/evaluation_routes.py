@@ -102,9 +102,7 @@ def draw_sample():
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    asked = confirm.ask(_l("Draw the sample now? The calls it takes stand once drawn."))
-    if asked is not None:
-        return asked
+    confirm.ask(_l("Draw the sample now? The calls it takes stand once drawn."))
     day = date_arg("day") or rules.latest_due_day(utcnow())
     try:
         rules.draw_due(utcnow(), day)
@@ -237,10 +235,8 @@ def save_evaluation(evaluation_id: int):
         abort(400)
     publish = request.form.get("publish") == "1"
     if publish:
-        asked = confirm.ask(PUBLISH_EVALUATION if evaluation.calibration_id is None
+        confirm.ask(PUBLISH_EVALUATION if evaluation.calibration_id is None
                             else SUBMIT_CALIBRATION)
-        if asked is not None:
-            return asked
     sent = _ticked()
     comment = request.form.get("comment", "")[:2000]
     if sent.errors:

@@ -209,9 +209,7 @@ def publish_rule(rule_id: int):
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    asked = confirm.ask(PUBLISH_RULE)
-    if asked is not None:
-        return asked
+    confirm.ask(PUBLISH_RULE)
     try:
         rules.publish(rule, current_user, utcnow(), form.seen_version())
     except Refusal as error:

@@ -144,8 +144,6 @@ def remove_item(scorecard_item_id: int):
     card, item = load_item(scorecard_item_id)
     if not VersionForm().validate_on_submit():
         abort(400)
-    asked = confirm.ask(_l("Take this item off the scorecard? Evaluations already made keep "
+    confirm.ask(_l("Take this item off the scorecard? Evaluations already made keep "
                            "it."))
-    if asked is not None:
-        return asked
     return _scorecard_change(card, lambda: scorecards.remove_item(card, item, current_user))

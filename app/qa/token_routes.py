@@ -42,9 +42,7 @@ def revoke_token(token_id: int):
         abort(404)
     if not VersionForm().validate_on_submit():
         abort(400)
-    asked = confirm.ask(_l("Revoke this token? Whatever uses it can no longer send calls."))
-    if asked is not None:
-        return asked
+    confirm.ask(_l("Revoke this token? Whatever uses it can no longer send calls."))
     tokens.revoke(token, current_user, utcnow())
     db.session.commit()
     flash(_("The token is revoked: the API refuses it from now on."), "success")

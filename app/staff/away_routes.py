@@ -143,9 +143,7 @@ def decide_away(away_id: int):
     form = AwayDecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    asked = confirm.ask(APPROVE if form.approves() else REFUSE)
-    if asked is not None:
-        return asked
+    confirm.ask(APPROVE if form.approves() else REFUSE)
     away.decide(item, current_user, form.approves(), form.seen_version(), utcnow())
     db.session.commit()
     if wants_fragment():

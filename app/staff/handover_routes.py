@@ -222,9 +222,7 @@ def close_handover_item(item_id: int):
     form = VersionedForm()
     if not form.validate_on_submit():
         abort(400)
-    asked = confirm.ask(_l("Close this item? It is no longer carried forward."))
-    if asked is not None:
-        return asked
+    confirm.ask(_l("Close this item? It is no longer carried forward."))
     handovers.close_item(item, current_user, form.seen_version(), utcnow())
     db.session.commit()
     if wants_fragment():

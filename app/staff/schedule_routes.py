@@ -308,9 +308,7 @@ def delete_shift(shift_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    asked = confirm.ask(_l("Delete this shift?"))
-    if asked is not None:
-        return asked
+    confirm.ask(_l("Delete this shift?"))
     back = week_url(shift.user.team_id, shift.day, edit=1)
     name, day = shift.user.name, shift.day
     try:
