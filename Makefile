@@ -31,8 +31,13 @@ lock:
 		--no-emit-index-url --no-emit-find-links $(LOCK_ARGS) -o requirements.lock pyproject.toml
 	@echo "requirements.lock refreshed: commit it with pyproject.toml"
 
-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations
+# A catalog is compiled when its .po changed, so runs side by side (CI's two suites) never
+# rewrite a .mo another is reading.
+CATALOGS := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+translations: $(CATALOGS)
+
+app/translations/%/LC_MESSAGES/messages.mo: app/translations/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d app/translations -l $*
 
 $(CALLFLOOR_INSTANCE)/secret_key:
 	mkdir -p $(CALLFLOOR_INSTANCE)
