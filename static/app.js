@@ -21,7 +21,7 @@ document.addEventListener("htmx:afterSettle", function (event) { showToday(event
 // A recorded moment plays the recording on the page from that moment; without JavaScript the
 // link's media fragment (#t=seconds) opens the recording there.
 document.addEventListener("click", function (event) {
-  var link = event.target.closest("a[data-seek]");
+  var link = event.target.closest("a[data-seek]");  // hx-boost="false": htmx leaves it to us
   var player = link && document.getElementById(link.dataset.player);
   if (player) {
     event.preventDefault();

@@ -5,6 +5,7 @@ from datetime import date
 
 import click
 from flask import Flask
+from flask_babel import ngettext
 
 from app.access import (
     ON_THE_FLOOR,
@@ -15,10 +16,10 @@ from app.access import (
     SIGNED_IN,
     SUPERVISOR,
 )
-from app.areas import Area, NavLink, Panel
+from app.areas import Area, NavLink, Panel, Waiting
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.qa import api, bp, demo, home, notifications, policy, rules
+from app.qa import api, bp, calibration, demo, home, notifications, policy, rules
 from app.settings import Kind, Spec
 from app.timeutil import utcnow
 from app.workflow import Refusal
@@ -106,6 +107,12 @@ AREA = Area(
         NavLink("qa.list_tokens", _l("API tokens"), 170, more=True),
     ),
     home_cards=(Panel("qa/_card_quality.html", _quality_card, 20),),
+    waiting=(
+        Waiting("calibrations", calibration.waiting_for,
+                lambda n: ngettext("%(num)d calibration round waits for your score",
+                                   "%(num)d calibration rounds wait for your score", n),
+                "qa.list_calibrations"),
+    ),
     audit_actions={
         "call.import": _l("Calls imported"),
         "api_token.create": _l("API token made"),

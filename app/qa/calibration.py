@@ -8,13 +8,24 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from app import audit
 from app.extensions import db
-from app.people.models import User
+from app.people.models import Role, User
 from app.qa.models import Calibration, Call, Evaluation, EvaluationStatus, ScorecardVersion
 from app.workflow import Refusal, StaleError
+
+
+def waiting_for(actor: User):
+    """Open rounds this QA reviewer has not submitted a score for yet (their "waiting for
+    you" items); none for anyone else."""
+    if actor.role != Role.QA:
+        return select(Calibration).where(false())
+    submitted = select(Evaluation.id).where(
+        Evaluation.calibration_id == Calibration.id, Evaluation.reviewer_id == actor.id,
+        Evaluation.status == EvaluationStatus.PUBLISHED)
+    return select(Calibration).where(Calibration.closed_at.is_(None), ~submitted.exists())
 
 
 def fleiss_kappa(table: list[list[int]]) -> float | None:

@@ -93,7 +93,8 @@ class StartForm(Form):
     """Start scoring a call; a call outside the sample needs a reason, and its scorecard."""
 
     reason = TextAreaField(_l("Why score this call?"), validators=[Optional(), Length(max=1000)],
-                           description=_l("Needed only for a call no published rule took."))
+                           description=_l("Needed for a call no published rule took, or one "
+                                          "another reviewer already scores in the sample."))
     scorecard_id = SelectField(_l("Scorecard"), coerce=int, validate_choice=False, default=0,
                                description=_l("A sampled call is scored on the scorecard its "
                                               "rule names."))

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from app import statements
 from app.extensions import db
 from app.people.models import Role, User
+from app.qa.calibration import waiting_for as calibrations_waiting
 from app.qa.models import Evaluation, EvaluationStatus, SampledCall, SampleDraw, SamplingRule
 from app.qa.rules import recently_published_for_team
 from app.timeutil import center_today, utcnow
@@ -16,7 +17,8 @@ from app.timeutil import center_today, utcnow
 
 def card(user: User) -> dict | None:
     """Rules just published for a lead's team, what an agent has to read, a reviewer's share
-    of today's sample; nothing for a supervisor."""
+    of today's sample and the calibration rounds waiting for their score; nothing for a
+    supervisor."""
     if user.role == Role.LEAD and user.team_id:
         # Built once (app/statements.py): see inbox.services.latest_unread for the figure.
         stmt = statements.once(("lead quality card",), lambda: recently_published_for_team(
@@ -32,5 +34,7 @@ def card(user: User) -> dict | None:
     if user.role == Role.QA:
         return {"share": db.session.scalar(select(func.count(SampledCall.id)).join(
             SampleDraw, SampledCall.draw_id == SampleDraw.id).where(
-            SampleDraw.day == center_today(), SampledCall.reviewer_id == user.id))}
+            SampleDraw.day == center_today(), SampledCall.reviewer_id == user.id)),
+            "calibrations": db.session.scalar(select(func.count()).select_from(
+                calibrations_waiting(user).subquery()))}
     return None

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
-from app.qa.models import Evaluation
+from app.qa.models import Call, Deduction, Evaluation
 from app.timeutil import center_today
 from tests.e2e.test_leave_journey import PHONE, no_overflow, sign_in
 
@@ -73,3 +73,29 @@ def test_reviewer_scores_a_sampled_call_and_the_agent_reads_why(browser, live_se
         assert db.session.scalar(select(Evaluation.read_at).where(
             Evaluation.id == evaluation.id)) is not None
         db.session.remove()
+
+
+def test_a_recorded_moment_plays_the_recording_from_there(browser, live_server):
+    """Issue: "Every recorded moment is a link that plays the recording from that moment."
+    The link plays the page's own player; it must not leave the page (a boosted link would
+    load the audio file in its place)."""
+    with live_server.app.app_context():
+        evaluation_id = db.session.scalar(
+            select(Evaluation.id).join(Deduction).join(Call, Evaluation.call_id == Call.id)
+            .where(Evaluation.status == "published", Deduction.moment_s.is_not(None),
+                   Call.recording_url.is_not(None)).limit(1))
+        db.session.remove()
+    context, page = sign_in(browser, live_server, "supervisor", PHONE)
+    path = f"/evaluations/{evaluation_id}"
+    page.goto(live_server.url + path)
+    link = page.locator("main a[data-seek]").first
+    moment = int(link.get_attribute("data-seek"))
+    link.click()
+    page.wait_for_timeout(300)
+    assert page.url == live_server.url + path
+    expect(page.locator("main h1")).to_be_visible()
+    played = page.evaluate("(() => { const a = document.getElementById('recording');"
+                           " return [a.currentTime, a.duration]; })()")
+    # the player went to the moment, or to its end when the recording is shorter
+    assert played[0] >= min(moment, played[1] or moment) - 0.5, (moment, played)
+    context.close()

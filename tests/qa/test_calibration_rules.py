@@ -13,6 +13,7 @@ from itertools import count
 import pytest
 from sqlalchemy import select
 
+from app import areas
 from app.audit import AuditEvent
 from app.extensions import db
 from app.people.models import Role
@@ -20,6 +21,7 @@ from app.qa import calibration, evaluations, scorecards
 from app.qa.calibration import ItemAgreement, Result
 from app.qa.models import Calibration, Call
 from app.workflow import Refusal, StaleError
+from tests.conftest import login
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, the clock fixture's time
 LATER = datetime(2026, 11, 20, 6, 30, tzinfo=UTC)
@@ -390,3 +392,41 @@ def test_a_closed_round_cannot_close_again(app, bench, clock):
     db.session.rollback()
     assert db.session.get(Calibration, round_.id).closed_at == NOW
     assert len(audit_rows("calibration.close")) == 1
+
+
+# --- waiting for the reviewers -----------------------------------------------------------------
+
+
+def _waiting(app, person) -> int:
+    """The person's count of calibration rounds waiting, as the badge adds it up."""
+    with app.test_request_context():
+        return areas.waiting_counts(person)["calibrations"]
+
+
+def test_an_open_round_waits_for_each_reviewer_until_they_submit(app, bench):
+    """Every QA reviewer scores a round blind: an open round waits for each reviewer who has
+    not submitted, a draft does not count as submitted, and a submitted score ends the wait
+    for that reviewer only."""
+    round_ = open_round(bench)
+    assert [_waiting(app, bench[name]) for name in ("Ann", "Bob")] == [1, 1]
+    submit(bench, round_, "Ann", [0], publish=False)
+    assert _waiting(app, bench["Ann"]) == 1  # a draft: still to submit
+    submit(bench, round_, "Ann", [0])
+    assert [_waiting(app, bench[name]) for name in ("Ann", "Bob")] == [0, 1]
+
+
+def test_a_closed_round_waits_for_nobody_and_other_roles_never_wait(app, bench):
+    round_ = open_round(bench)
+    assert [_waiting(app, bench[key]) for key in ("boss", "agent")] == [0, 0]
+    submit(bench, round_, "Ann", [0])
+    calibration.close(round_, bench["boss"], NOW)
+    db.session.commit()
+    assert _waiting(app, bench["Bob"]) == 0
+
+
+def test_the_reviewers_home_card_links_to_the_rounds_waiting(app, bench, client):
+    open_round(bench)
+    open_round(bench)
+    login(client, bench["Bob"].username)
+    page = client.get("/").get_data(as_text=True)
+    assert "2 轮校准等待您评分" in page and 'href="/calibrations"' in page

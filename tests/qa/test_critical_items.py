@@ -106,7 +106,7 @@ def test_reports_count_critical_errors_separately(app, center, card):
     assert all(not critical for name, _n, _p, critical in report.items
                if name != "泄露客户信息")
     page = as_user(app, center["boss"]).get(f"/qa/reports?period=day&day={TODAY}").text
-    assert "致命错误" in page
+    assert "<dt>致命项</dt><dd>1</dd>" in page
 
 
 def test_marking_an_item_critical_on_the_scorecard_page(app, center, card):
