@@ -135,11 +135,9 @@ def band_of(kappa: float) -> str:
     """The Landis–Koch band of a kappa: below 0 poor, up to 0.20 slight, 0.40 fair, 0.60
     moderate, 0.80 substantial, above that almost perfect."""
     if kappa < 0:
-        return "poor"
-    for upper, name in KAPPA_BANDS[1:]:
-        if kappa <= upper:
-            return name
-    return "almost perfect"
+        return KAPPA_BANDS[0][1]
+    return next((name for upper, name in KAPPA_BANDS[1:-1] if kappa <= upper),
+                KAPPA_BANDS[-1][1])
 
 
 def result(round_: Calibration) -> Result:

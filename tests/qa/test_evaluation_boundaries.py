@@ -7,12 +7,14 @@ of a call outside the sample is allowed only with a written reason and is marked
 everywhere it appears."
 """
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
 from app.extensions import db
+from app.inbox.models import Notification
 from app.people.models import Role
 from app.qa import evaluations, scorecards
 from app.qa.models import (
@@ -135,6 +137,46 @@ def test_the_first_draw_that_took_a_call_is_its_sample(ctx, qa, agent, card):
     sample(call, qa)
     assert evaluations.sample_pick(call).id == first.id
     assert evaluations.sample_pick(add_call(agent, "C-2")) is None  # the empty case
+
+
+def test_the_pick_shared_out_to_the_reviewer_comes_first(ctx, qa, agent, card, make_user):
+    """DESIGN.md: "Each sampled call has at most one in-sample evaluation": when two rules took
+    the same call for two reviewers, each reviewer starts on the entry shared out to them;
+    anyone else gets the first entry."""
+    call = add_call(agent)
+    other = make_user(role=Role.QA)
+    first, second = sample(call, other), sample(call, qa)
+    assert evaluations.sample_pick(call, qa).id == second.id
+    assert evaluations.sample_pick(call, other).id == first.id
+    assert evaluations.sample_pick(call, make_user(role=Role.QA)).id == first.id
+    assert evaluations.sample_pick(call).id == first.id
+    mine = evaluations.start(call, qa, card["version"], "", NOW)
+    db.session.commit()
+    assert mine.sampled_call_id == second.id
+    assert evaluations.sample_pick(call, qa).id == first.id  # the entry still free
+
+
+IN_SAMPLE_TAKEN = "抽样内评分已由另一位质检员开始"
+NOT_TAKEN = "不是按已发布的抽取标准抽中的"
+
+
+def test_the_refusal_says_whether_another_reviewer_holds_the_sample(ctx, qa, agent, card,
+                                                                    make_user):
+    """A second reviewer of a sampled call is told that the in-sample evaluation is taken; a
+    call no rule took is explained as such, even while another call's in-sample evaluation
+    exists."""
+    taken, elsewhere = add_call(agent), add_call(agent, "C-2")
+    sample(taken, qa)
+    evaluations.start(taken, qa, card["version"], "", NOW)
+    db.session.commit()
+    second = make_user(role=Role.QA)
+    with pytest.raises(Refusal) as refused:
+        evaluations.start(taken, second, card["version"], "", NOW)
+    assert (refused.value.field, IN_SAMPLE_TAKEN in refused.value.message) == ("reason", True)
+    with pytest.raises(Refusal) as refused:
+        evaluations.start(elsewhere, second, card["version"], "", NOW)
+    assert refused.value.field == "reason"
+    assert NOT_TAKEN in refused.value.message and IN_SAMPLE_TAKEN not in refused.value.message
 
 
 @pytest.mark.parametrize("reason", ["", " ", " \n\t "])
@@ -331,6 +373,20 @@ def test_publishing_fixes_the_score_and_the_moment(ctx, qa, card, draft):
     with pytest.raises(StaleError):
         evaluations.save(saved, qa, [], saved.version, False, LATER)
     assert (saved.score, len(saved.deductions)) == (0, 2)
+
+
+def test_publishing_tells_the_agent_when_with_the_call_and_score(ctx, qa, agent, card, draft):
+    """The agent is told when the evaluation was published, of which call, with what score;
+    the overall comment keeps at most its 2,000 characters."""
+    ctx.set(LATER)
+    evaluations.save(draft, qa, marks(card, (1, "", None)), draft.version, True, LATER,
+                     comment="好" * 2001)
+    db.session.commit()
+    assert db.session.get(Evaluation, draft.id).comment == "好" * 2000
+    [told] = db.session.scalars(select(Notification)).all()
+    assert (told.recipient_id, told.kind, told.created_at) == (
+        agent.id, "evaluation.published", LATER)
+    assert json.loads(told.params) == {"serial": "C-1", "score": draft.score}
 
 
 def test_a_stale_or_someone_elses_save_is_refused(ctx, qa, card, draft, make_user):

@@ -22,6 +22,7 @@ from app.qa.models import (
     SampleDraw,
     SamplingRule,
     Scope,
+    Scorecard,
 )
 from app.settings import save as save_settings
 from app.settings import specs as setting_specs
@@ -367,13 +368,15 @@ def test_a_follower_starts_on_the_earliest_day_or_the_rules_own(ctx, qa, make_us
                         first_day=first_day, last_day=TOMORROW + timedelta(days=30),
                         window_start=time(9), window_end=time(17), longer_than_s=100,
                         at_most_s=500, direction="out", nth_from=2, nth_to=4, people=[agent],
-                        status=RuleStatus.PUBLISHED)
+                        status=RuleStatus.PUBLISHED, scorecard=Scorecard(name="外呼营销"))
     db.session.add(rule)
     db.session.commit()
     follower = rules.follower_data(rule, at(TOMORROW, 8))  # earliest: the day after tomorrow
     assert follower == rules.RuleData(
         "旧标准", "people", None, [agent.id], 0b0011111, expected,
-        TOMORROW + timedelta(days=30), time(9), time(17), 100, 500, "out", 2, 4)
+        TOMORROW + timedelta(days=30), time(9), time(17), 100, 500, "out", 2, 4,
+        rule.scorecard_id)
+    assert rule.scorecard_id is not None
     team_rule = SamplingRule(name="班组", scope=Scope.TEAM, team_id=make_team().id,
                              first_day=first_day, status=RuleStatus.PUBLISHED)
     db.session.add(team_rule)
@@ -739,3 +742,17 @@ def test_why_this_call_lists_the_drawn_calls_by_position_for_this_rule_and_day(c
     assert found.drawn.id == draw.id
     assert found.drawn_serials == ["first", "second"]
     assert rules.explain(other_rule, a1, TOMORROW).drawn_serials == []
+
+
+def test_a_rule_that_covers_nobody_counts_nobody(app, make_user):
+    """Issue: "Why this call shows the frozen list": a published rule whose frozen list is
+    empty covers 0 people, and not the person asking; with them on it, 1 and yes."""
+    agent = make_user(role=Role.AGENT)
+    rule = SamplingRule(name="空", scope=Scope.ALL, first_day=TOMORROW,
+                        status=RuleStatus.PUBLISHED)
+    db.session.add(rule)
+    db.session.commit()
+    assert rules.coverage_of(rule, agent) == (0, False)
+    rule.covered_people = [agent, make_user(role=Role.AGENT)]
+    db.session.commit()
+    assert rules.coverage_of(rule, agent) == (2, True)

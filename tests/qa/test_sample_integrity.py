@@ -218,6 +218,31 @@ def test_flask_draw_samples_draws_the_due_days_once(app, center, runner, clock):
     assert rule.id == db.session.scalar(select(SampleDraw.rule_id).limit(1))
 
 
+def test_draw_samples_with_a_day_draws_that_day_only_and_once(app, center, clock):
+    """Issue: "`flask draw-samples [--day D]` draws the days that are due": given a finished
+    day, only that day, of the published rules only, and not again once drawn."""
+    rule = published_rule(center, first_day=TODAY - timedelta(days=3))
+    draft = SamplingRule(name="草稿", scope="all", first_day=TODAY - timedelta(days=3),
+                         status="draft", created_by_id=center["qa"].id)
+    db.session.add(draft)
+    db.session.commit()
+    now = local(TODAY + timedelta(days=1), 9)
+    assert rules.due_draws(now, TODAY - timedelta(days=2)) == [(rule, TODAY - timedelta(days=2))]
+    assert [day for _rule, day in rules.due_draws(now)] == [
+        TODAY - timedelta(days=3), TODAY - timedelta(days=2), TODAY - timedelta(days=1), TODAY]
+    with app.test_request_context():
+        rules.draw_due(now, TODAY - timedelta(days=1))
+        db.session.commit()
+    assert rules.due_draws(now, TODAY - timedelta(days=1)) == []  # drawn once
+    assert [day for _rule, day in rules.due_draws(now)] == [
+        TODAY - timedelta(days=3), TODAY - timedelta(days=2), TODAY]
+    with pytest.raises(Refusal) as refused:
+        rules.due_draws(local(TODAY, 23), TODAY)  # not finished yet
+    assert refused.value.field == "day"
+    assert refused.value.message == ("2026-12-02 的录音要到 2026/12/3 01:00 才能抽取：一天结束、"
+                                     "并给迟到的上传留出 60 分钟后，才会抽取。")
+
+
 def test_calls_that_arrive_after_the_draw_stay_flagged(app, center):
     """Issue: "Calls that arrive after the draw stay flagged, as now."""
     rule = published_rule(center)
@@ -334,5 +359,6 @@ def test_two_reviewers_starting_at_once_get_one_in_sample_evaluation(app, drawn,
         with pytest.raises(Refusal) as refused:
             evaluations.start(call, drawn["qa2"], version, "", now)
         assert refused.value.field == "reason"
+        assert "另一位质检员刚刚开始了这通录音的抽样内评分" in refused.value.message
         db.session.rollback()
     assert db.session.scalar(select(func.count(Evaluation.id))) == 1
