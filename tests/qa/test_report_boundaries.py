@@ -651,3 +651,28 @@ def test_the_report_page_can_leave_off_sample_evaluations_out(app, world, people
     assert "75.0" in client.get(f"/qa/reports?period=day&day={DAY}&by=agent").text
     consistency = client.get(f"/qa/consistency?period=day&day={DAY}&off_sample=0").text
     assert "90.0" in consistency and "75.0" not in consistency
+
+
+def test_a_report_that_leaves_off_sample_out_says_so_and_marks_critical_items(app, world,
+                                                                              people):
+    """OFF_SAMPLE_RULE, and issue: "reports count critical errors separately": the export of
+    a report without the off-sample evaluations says they were left out (not a count of 0),
+    and a critical item is marked in the items sheet; the consistency page knows which it
+    shows."""
+    agent, reviewer = people
+    world.card("致命质检表", [("泄露客户信息", 20), ("语气生硬", 5)])
+    world.items["泄露客户信息"].critical = True
+    db.session.commit()
+    world.score(agent, reviewer, center(DAY, 9), "语气生硬", "泄露客户信息", sampled=True)
+    world.score(agent, reviewer, center(DAY, 10), "扣40分")  # off sample
+    book = load_workbook(io.BytesIO(reports.to_xlsx(
+        reports.build("day", DAY, "agent", off_sample=False), WORDS)))
+    rows = [list(r)[:2] for r in book["<scores>"].iter_rows(values_only=True)]
+    assert rows[1] == ["<off_sample>", "<left_out>"]
+    assert [list(r) for r in book["<item>"].iter_rows(min_row=2, values_only=True)] == [
+        ["泄露客户信息", 1, 20, "<yes>"], ["语气生硬", 1, 5, None]]
+    included = load_workbook(io.BytesIO(reports.to_xlsx(reports.build("day", DAY, "agent"),
+                                                        WORDS)))
+    assert list(included["<scores>"].iter_rows(values_only=True))[1][:2] == ("<off_sample>", 1)
+    assert reports.consistency("day", DAY).off_sample_included is True
+    assert reports.consistency("day", DAY, off_sample=False).off_sample_included is False
