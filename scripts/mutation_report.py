@@ -6,7 +6,9 @@ the tests hang, which a test run notices. The survivors are printed with the lin
 so each one reads as a question: which test should have caught this?
 
 Exits 1 when a module kills fewer than TARGET of the mutants that count, or when the list of
-equivalents names a mutant that no longer survives (the list must not rot).
+equivalents holds a change that is killed now or no longer made (the list must not rot). The list
+matches a mutant by its function and the change it makes, not by its number, which moves
+whenever the function is edited.
 """
 
 from __future__ import annotations
@@ -33,18 +35,41 @@ def modules() -> list[str]:
     return config["tool"]["mutmut"]["only_mutate"]
 
 
-def equivalents() -> dict[str, str]:
-    """Mutant name -> the reason it cannot be killed."""
-    listed = {}
-    if EQUIVALENTS.exists():
-        for line in EQUIVALENTS.read_text("utf-8").splitlines():
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            name, _, reason = line.partition(" ")
-            if not reason.strip():
-                sys.exit(f"{EQUIVALENTS.name}: {name} has no reason")
-            listed[name] = reason.strip()
+def function_of(name: str) -> str:
+    """The mutated function's key: `app.qa.rules.x_draw__mutmut_51` -> `app.qa.rules.x_draw`.
+    mutmut numbers a function's mutants by position, so the number moves when the function
+    is edited; the function and the change it makes do not."""
+    return name.rpartition("__mutmut_")[0]
+
+
+def equivalents() -> dict[tuple[str, str], tuple[str, str]]:
+    """(function, change) -> (the name it was listed under, the reason it cannot be killed).
+
+    Each entry is a line `NAME REASON` followed by a line `    = CHANGE`, the change exactly as
+    this report prints it. A mutant is equivalent when its function and change match an entry,
+    whatever its number is now."""
+    listed: dict[tuple[str, str], tuple[str, str]] = {}
+    if not EQUIVALENTS.exists():
+        return listed
+    name = reason = ""
+    for line in EQUIVALENTS.read_text("utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith(" "):
+            change = line.strip().removeprefix("=").strip()
+            if not name or not change:
+                sys.exit(f"{EQUIVALENTS.name}: a change line without its mutant: {line!r}")
+            listed[(function_of(name), change)] = (name, reason)
+            name = ""
+            continue
+        if name:
+            sys.exit(f"{EQUIVALENTS.name}: {name} has no `    = CHANGE` line under it")
+        name, _, reason = line.strip().partition(" ")
+        if not reason.strip():
+            sys.exit(f"{EQUIVALENTS.name}: {name} has no reason")
+        reason = reason.strip()
+    if name:
+        sys.exit(f"{EQUIVALENTS.name}: {name} has no `    = CHANGE` line under it")
     return listed
 
 
@@ -62,7 +87,9 @@ def main() -> int:
     """Print the table and the survivors; the exit status says whether the target holds."""
     os.chdir(ROOT)
     equivalent = equivalents()
+    listed_functions = {function for function, _change in equivalent}
     failing, survivors, stale = [], [], []
+    found: set[tuple[str, str]] = set()
     rows = []
     for path in modules():
         meta = ROOT / "mutants" / (path + ".meta")
@@ -74,16 +101,28 @@ def main() -> int:
         for name, code in results.items():
             if code is None:
                 counts["not run"] += 1
-            elif code in KILLED:
+                continue
+            function = function_of(name)
+            key = (function, changed_line(name, path)) if function in listed_functions else None
+            if key is not None and key in equivalent:
+                found.add(key)
+            if code in KILLED:
                 counts["killed"] += 1
-                if name in equivalent:
-                    stale.append(name)
-            elif name in equivalent:
+                if key is not None and key in equivalent:
+                    stale.append(f"{name} (listed as {equivalent[key][0]})")
+            elif key is not None and key in equivalent:
                 counts["equivalent"] += 1
             else:
                 counts["survived"] += 1
                 survivors.append((name, path, SURVIVED.get(code, f"exit {code}")))
         rows.append((path, counts))
+        # An entry of a module that ran but matches none of its mutants: the code changed.
+        run_functions = {function_of(name) for name in results}
+        stale += [f"{listed} (no mutant of {function} makes this change now)"
+                  for (function, change), (listed, _reason) in equivalent.items()
+                  if function in run_functions and (function, change) not in found
+                  and all(results.get(n) is not None for n in results
+                          if function_of(n) == function)]
 
     print(f"{'module':34} {'mutants':>7} {'killed':>6} {'equiv.':>6} {'survived':>8} "
           f"{'not run':>7} {'score':>6}")
@@ -103,9 +142,9 @@ def main() -> int:
     if survivors:
         print(f"\nSurvivors ({len(survivors)}): `.venv/bin/mutmut show NAME` prints the diff")
         for name, path, status in survivors:
-            print(f"  {name} [{status}]  {changed_line(name, path)}")
+            print(f"  {name} [{status}]\n    = {changed_line(name, path)}")
     if stale:
-        print("\nListed as equivalent but killed now (remove them from the list):")
+        print("\nListed as equivalent but killed now, or no longer made (remove them):")
         for name in stale:
             print(f"  {name}")
     if failing:

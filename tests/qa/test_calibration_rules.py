@@ -415,6 +415,14 @@ def test_an_open_round_waits_for_each_reviewer_until_they_submit(app, bench):
     assert [_waiting(app, bench[name]) for name in ("Ann", "Bob")] == [0, 1]
 
 
+def test_a_score_in_one_round_does_not_answer_another(app, bench):
+    """Each round waits for its own score: Ann's submission to one round (or her ordinary
+    evaluations) leaves the other round waiting for her."""
+    first, _second = open_round(bench), open_round(bench)
+    submit(bench, first, "Ann", [0])
+    assert _waiting(app, bench["Ann"]) == 1
+
+
 def test_a_closed_round_waits_for_nobody_and_other_roles_never_wait(app, bench):
     round_ = open_round(bench)
     assert [_waiting(app, bench[key]) for key in ("boss", "agent")] == [0, 0]

@@ -377,8 +377,8 @@ def test_publishing_fixes_the_score_and_the_moment(ctx, qa, card, draft):
 
 def test_publishing_tells_the_agent_when_with_the_call_and_score(ctx, qa, agent, card, draft):
     """The agent is told when the evaluation was published, of which call, with what score;
-    the overall comment keeps at most its 2,000 characters."""
-    ctx.set(LATER)
+    the overall comment keeps at most its 2,000 characters. (The clock stays at NOW: the
+    notice is dated by the publication, not by the clock.)"""
     evaluations.save(draft, qa, marks(card, (1, "", None)), draft.version, True, LATER,
                      comment="好" * 2001)
     db.session.commit()

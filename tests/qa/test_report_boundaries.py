@@ -634,6 +634,9 @@ def test_a_report_counts_off_sample_evaluations_apart_and_can_leave_them_out(app
     left_out = reports.build("day", DAY, "agent", off_sample=False)
     assert (left_out.count, left_out.off_sample, left_out.average) == (1, 0, 90.0)
     assert [(r.count, r.off_sample, r.lowest) for r in left_out.rows] == [(1, 0, 90)]
+    team_only = reports.build("day", DAY, "agent", agents=Evaluation.agent_id == agent.id,
+                              off_sample=False)  # a lead's report: their agents only
+    assert (team_only.count, team_only.off_sample, team_only.average) == (1, 0, 90.0)
     assert reports.consistency("day", DAY).off_sample == {reviewer.id: 1}
     assert reports.consistency("day", DAY, off_sample=False).reviewers == [
         (reviewer.id, "质检甲", 1, 90.0)]
