@@ -756,3 +756,20 @@ def test_a_rule_that_covers_nobody_counts_nobody(app, make_user):
     rule.covered_people = [agent, make_user(role=Role.AGENT)]
     db.session.commit()
     assert rules.coverage_of(rule, agent) == (2, True)
+
+
+def test_coverage_reads_the_frozen_list_of_a_published_rule_and_the_scope_of_a_draft(
+        app, make_user):
+    """DESIGN.md: "Who a rule covers is frozen when it is published": once published, the
+    stored list counts, not whom the scope names today; a draft covers whom it names."""
+    named, frozen = make_user(role=Role.AGENT), make_user(role=Role.AGENT)
+    rule = SamplingRule(name="点名", scope=Scope.PEOPLE, people=[named], first_day=TOMORROW,
+                        status=RuleStatus.PUBLISHED, covered_people=[frozen])
+    draft = SamplingRule(name="草稿", scope=Scope.PEOPLE, people=[named, frozen],
+                         first_day=TOMORROW, status=RuleStatus.DRAFT)
+    db.session.add_all([rule, draft])
+    db.session.commit()
+    assert rules.coverage_of(rule, named) == (1, False)
+    assert rules.coverage_of(rule, frozen) == (1, True)
+    assert rules.coverage_of(draft, named) == (2, True)
+    assert rules.coverage_of(draft, make_user(role=Role.AGENT)) == (2, False)
