@@ -236,7 +236,7 @@ def save_evaluation(evaluation_id: int):
     publish = request.form.get("publish") == "1"
     if publish:
         confirm.ask(PUBLISH_EVALUATION if evaluation.calibration_id is None
-                            else SUBMIT_CALIBRATION)
+                    else SUBMIT_CALIBRATION)
     sent = _ticked()
     comment = request.form.get("comment", "")[:2000]
     if sent.errors:
