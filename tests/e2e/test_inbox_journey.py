@@ -2,6 +2,7 @@
 supervisor approve it from a phone, and the agent sees the notice and its count at 390×844"."""
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -24,6 +25,20 @@ def unread(app, username: str) -> int:
         person = db.session.scalar(select(User).where(User.username == username))
         number = inbox.unread_count(person)
         db.session.remove()
+    return number
+
+
+def settled_unread(app, username: str, expected: int, within: float = 10.0) -> int:
+    """The unread count once the page's own mark-read POSTs have reached the server.
+
+    The badge starts empty before its first load, so an empty badge alone does not show that
+    the POSTs are done; the database does. Waits for a state, not for a time: it returns as soon
+    as the count is `expected`, and gives the last count it read after `within` seconds."""
+    deadline = time.monotonic() + within
+    number = unread(app, username)
+    while number != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        number = unread(app, username)
     return number
 
 
@@ -79,10 +94,10 @@ def test_the_agent_is_told_of_the_approved_leave_with_a_count(browser, live_serv
     # Each notification the page shows is read once shown (its own POST), and the badge
     # follows: only those beyond the first page are left unread.
     left = max(0, before + 1 - app.config["PAGE_SIZE"])
+    assert settled_unread(app, AGENT, left) == left
     expect(badge).to_have_text(str(left) if left else "")
     no_overflow(page)
     page.screenshot(path=str(tmp_path / "inbox-journey-agent-inbox.png"), full_page=True)
-    assert unread(app, AGENT) == left
 
     first.locator("a").click()
     expect(page).to_have_url(re.compile(rf"/leave/{leave_id}$"))
