@@ -11,6 +11,7 @@ from itertools import count
 import pytest
 from flask import g
 from sqlalchemy import create_engine, func, select, text
+from werkzeug.routing.rules import Rule
 
 from app import create_app, timeutil
 from app.extensions import db
@@ -29,6 +30,35 @@ def reset_postgres(url: str) -> None:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def share_url_builders() -> None:
+    """Let every test's app reuse the URL-building functions an earlier app compiled.
+
+    Each test makes its own app, and werkzeug compiles two URL builders for each of its ~100
+    routes with Python's compiler: 26 of create_app's 34 ms (create_app timed over 30 calls:
+    34.4 ms each, 8.7 ms with this). A builder depends
+    only on the rule's text and parse, its defaults and whether unknown values are appended,
+    and it is handed its rule when called, so one builder serves that rule in every app. Tests
+    only: the running app builds its one map once."""
+    original = Rule._compile_builder
+    if getattr(original, "shared", False):
+        return
+    built = {}
+
+    def compile_builder(self, append_unknown=True):
+        defaults = sorted((self.defaults or {}).items(), key=lambda item: item[0])
+        key = (self.rule, tuple(self._trace), repr(defaults), append_unknown)
+        if key not in built:
+            built[key] = original(self, append_unknown)
+        return built[key]
+
+    compile_builder.shared = True
+    compile_builder.original = original
+    Rule._compile_builder = compile_builder
+
+
+share_url_builders()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -97,6 +97,10 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
 
     made = 0
     version = first_version
+    # Just after midnight yesterday is not finished, so the newest day drawn may be the day
+    # before: its sample is the one left not quite finished, at any hour the demo is loaded.
+    newest = min((back for back in range(DAYS - 2, 0, -1)
+                  if rules.drawable_from(today - timedelta(days=back)) <= now), default=None)
     for back in range(DAYS - 2, 0, -1):
         day = today - timedelta(days=back)
         if back == DAYS // 2:  # halfway through the month the scorecard changed
@@ -106,7 +110,7 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
             scorecards.add_item(card, confirm, "未主动二次确认", 3, "办理业务后未复述确认要点",
                                 boss)
         if rules.drawable_from(day) > now:
-            continue  # just after midnight yesterday is not finished: no draw yet
+            continue  # not finished yet (with its grace period): no draw
         drawn = rules.draw(rule, day, max(rules.drawable_from(day),
                                           _local(day + timedelta(days=1), 1, 30)))
         db.session.flush()
@@ -114,8 +118,8 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
         picks = db.session.scalars(select(SampledCall).where(SampledCall.draw_id == drawn.id)
                                    .order_by(SampledCall.id)).all()
         for pick in picks:
-            if back == 1 and pick.id % 3 == 0:
-                continue  # yesterday's sample is not quite finished
+            if back == newest and pick.id % 3 == 0:
+                continue  # the newest sample is not quite finished
             reviewer = db.session.get(User, pick.reviewer_id)
             strict = reviewer.id == reviewers[-1].id
             call = db.session.get(Call, pick.call_id)
@@ -126,7 +130,7 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
                      for item in version.items
                      if rng.random() < RATES.get(item.name, .05) * (STRICT.get(item.name, 1)
                                                                     if strict else 1)]
-            publish = not (back == 1 and pick.id % 5 == 0)
+            publish = not (back == newest and pick.id % 5 == 0)
             evaluations.save(evaluation, reviewer, marks, evaluation.version, publish, when)
             if publish and rng.random() < .7:
                 read = min(when + timedelta(hours=rng.randint(1, 30)), now - timedelta(minutes=5))

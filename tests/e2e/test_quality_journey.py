@@ -2,15 +2,13 @@
 evaluation and its "why this call" page on a phone."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
-from app.qa.models import Call, Deduction, Evaluation
-from app.timeutil import center_today
+from app.qa.models import Call, Deduction, Evaluation, SampleDraw
 from tests.e2e.test_leave_journey import PHONE, no_overflow, sign_in
 
 pytestmark = pytest.mark.browser
@@ -20,7 +18,10 @@ DESKTOP = {"width": 1366, "height": 768}
 def test_reviewer_scores_a_sampled_call_and_the_agent_reads_why(browser, live_server,
                                                                 screenshot):
     with live_server.app.app_context():
-        day = (center_today() - timedelta(days=1)).isoformat()  # the demo leaves some to do
+        # The demo leaves some of the newest drawn day to do: yesterday, or the day before
+        # just after midnight, while yesterday is not finished.
+        day = db.session.scalar(select(func.max(SampleDraw.day))).isoformat()
+        db.session.remove()
     context, page = sign_in(browser, live_server, "qa1", DESKTOP)
     page.goto(f"{live_server.url}/qa/queue?day={day}")
     expect(page.locator("#queue-progress")).to_be_visible()
