@@ -26,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
             f"sqlite:///{Path(app.instance_path) / 'callfloor.sqlite'}"
         )
     _check_secret(app)
+    _trust_proxies(app)
 
     from app import cli, errors, i18n, web
     from app.db_types import render_item
@@ -63,6 +64,20 @@ def create_app(config: dict | None = None) -> Flask:
     areas.register(app, STAFF)
     areas.register(app, QUALITY)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from the
+    headers they add (ProxyFix); with none, from the connection, so a client cannot pick its
+    own address to dodge the sign-in throttle."""
+    value = str(app.config["TRUSTED_PROXIES"]).strip() or "0"
+    if not value.isdecimal() or int(value) > 10:
+        raise RuntimeError(f"TRUSTED_PROXIES must be a whole number from 0 to 10, not {value!r}.")
+    app.config["TRUSTED_PROXIES"] = proxies = int(value)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def _check_secret(app: Flask) -> None:

@@ -42,6 +42,9 @@ class Config:
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
     LOGIN_LOCK_DURATION = timedelta(minutes=15)
     LOGIN_MAX_PER_ADDRESS_PER_MINUTE = 20
+    # How many reverse proxies in front of the app are trusted to say the client's address
+    # (X-Forwarded-For) and scheme; 0 (the default) trusts none and uses the connection's.
+    TRUSTED_PROXIES = os.environ.get("TRUSTED_PROXIES", "0")
 
     PAGE_SIZE = 25
     PAGE_SIZE_MAX = 100

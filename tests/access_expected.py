@@ -51,6 +51,9 @@ _TABLE: dict[str, set[str] | frozenset[str]] = {
     "people.confirm_person": {"supervisor"},
     "people.reset_password": {"supervisor"},
     "auth.unlock_person": {"supervisor"},
+    # "a supervisor sees a list of locked accounts" (issue 13; SECURITY.md: a supervisor can
+    # unlock)
+    "auth.locked_accounts": {"supervisor"},
     "people.new_team": {"supervisor"},
     "people.edit_team": {"supervisor"},
     "people.import_people": {"supervisor"},

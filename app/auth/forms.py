@@ -4,7 +4,7 @@ from flask_login import current_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
-from app.auth.services import MAX_PASSWORD_LENGTH, password_problem, verify_password
+from app.auth.services import MAX_PASSWORD_LENGTH, check_current_password, password_problem
 from app.forms import Form
 from app.i18n import lazy_gettext as _l
 
@@ -42,9 +42,16 @@ class ChangePasswordForm(Form):
         render_kw={"autocomplete": "new-password"},
     )
 
+    locked = False  # the account was locked when the current password was checked
+
     def validate_current_password(self, field) -> None:
-        """The current password must be right."""
-        if not verify_password(current_user, field.data or ""):
+        """The current password must be right; a wrong one counts as a failed sign-in."""
+        refused = check_current_password(current_user, field.data or "")
+        self.locked = refused == "locked"
+        if self.locked:
+            raise ValidationError(_l("Too many attempts. Wait 15 minutes or ask a supervisor to "
+                                     "unlock the account."))
+        if refused:
             raise ValidationError(_l("The current password is wrong."))
 
     def validate_new_password(self, field) -> None:

@@ -97,7 +97,9 @@ def change_password():
         start_session(user)
         flash(_("Your password has been changed. Other sessions have been signed out."), "success")
         return see_other(url_for("main.home"))
-    status = 422 if form.errors else 200
+    if form.errors:
+        db.session.commit()  # a wrong current password is counted (and audited) all the same
+    status = 429 if form.locked else 422 if form.errors else 200
     return render("auth/change_password.html", form=form, status=status)
 
 
@@ -111,7 +113,26 @@ def unlock_person(person_id: int):
     db.session.commit()
     if unlocked:
         flash(_("The account of %(name)s is unlocked.", name=person.name), "success")
+    if request.form.get("back") == "locked":
+        return see_other(url_for("auth.locked_accounts"))
     return see_other(url_for("people.show_person", person_id=person.id))
+
+
+@bp.route("/locked")
+def locked_accounts():
+    """For a supervisor: every account name locked after failed sign-ins, with its unlock."""
+    cfg = current_app.config
+    return render("auth/locked_accounts.html", locks=services.locked_accounts(),
+                  failures=cfg["LOGIN_MAX_FAILURES"],
+                  minutes=int(cfg["LOGIN_LOCK_DURATION"].total_seconds() // 60))
+
+
+def locks_card(viewer) -> dict | None:
+    """Home card, for a supervisor: how many accounts are locked now, when any are."""
+    if not can_manage_people(viewer):
+        return None
+    locks = services.locked_accounts()
+    return {"count": len(locks)} if locks else None
 
 
 def lock_section(viewer, person) -> dict | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -94,13 +94,21 @@ def address_key(address: str) -> str:
 
 
 def address_over_limit(address: str) -> bool:
-    """Count one attempt from this address; True past the per-minute limit."""
+    """True while this address has used up its failures of the minute: "per client address
+    (20 failures a minute; successful sign-ins never count ...)". Reading counts nothing."""
+    row = db.session.get(LoginThrottle, address_key(address))
+    if row is None or utcnow() - as_utc(row.window_start) >= timedelta(minutes=1):
+        return False
+    return row.count >= current_app.config["LOGIN_MAX_PER_ADDRESS_PER_MINUTE"]
+
+
+def record_address_failure(address: str) -> None:
+    """Count one failed sign-in from this address in its minute."""
     row = _throttle(address_key(address))
     now = utcnow()
     if now - as_utc(row.window_start) >= timedelta(minutes=1):
         row.window_start, row.count = now, 0
     row.count += 1
-    return row.count > current_app.config["LOGIN_MAX_PER_ADDRESS_PER_MINUTE"]
 
 
 def account_locked(username: str) -> bool:
@@ -110,17 +118,24 @@ def account_locked(username: str) -> bool:
 
 
 def record_failure(username: str) -> None:
-    """Count a failed password; the Nth failure in the window locks the account name."""
+    """Count a failed password, audited with the name typed (never the password); the Nth
+    failure in the window locks the account name, and the lock is audited too."""
     cfg = current_app.config
-    row = _throttle(account_key(username))
+    key = account_key(username)
+    row = _throttle(key)
     now = utcnow()
     if now - as_utc(row.window_start) >= cfg["LOGIN_FAILURE_WINDOW"]:
         row.window_start, row.count = now, 0
     row.count += 1
+    name = key.removeprefix("account:")
+    audit.record("auth.sign_in_failed", object_type="login_throttle", object_id=name[:64],
+                 after={"username": name})
     if row.count >= cfg["LOGIN_MAX_FAILURES"]:
         row.locked_until = now + cfg["LOGIN_LOCK_DURATION"]
         row.count = 0
         row.window_start = now
+        audit.record("auth.account_locked", object_type="login_throttle", object_id=name[:64],
+                     after={"username": name, "locked_until": row.locked_until})
 
 
 def clear_failures(username: str) -> None:
@@ -150,7 +165,8 @@ class SignInResult:
 
 
 def authenticate(username: str, password: str, address: str) -> SignInResult:
-    """Check one sign-in attempt. Unknown name and wrong password are indistinguishable."""
+    """Check one sign-in attempt. Unknown name and wrong password are indistinguishable; each
+    failure counts against the name typed and the address, a success against neither."""
     name = username.strip().lower()
     if address_over_limit(address) or account_locked(name):
         dummy_verify(password)
@@ -158,14 +174,37 @@ def authenticate(username: str, password: str, address: str) -> SignInResult:
     user = db.session.scalar(select(User).where(func.lower(User.username) == name))
     if user is None or not user.is_active:
         dummy_verify(password)
-        record_failure(name)
-        return SignInResult()
-    if not verify_password(user, password):
-        record_failure(name)
-        return SignInResult()
-    clear_failures(name)
-    audit.record("auth.sign_in", user, actor=user, after={"username": user.username})
-    return SignInResult(user=user)
+    elif verify_password(user, password):
+        clear_failures(name)
+        audit.record("auth.sign_in", user, actor=user, after={"username": user.username})
+        return SignInResult(user=user)
+    record_failure(name)
+    record_address_failure(address)
+    return SignInResult()
+
+
+def check_current_password(user: User, password: str) -> str | None:
+    """Why the current password given on the change form is not accepted, or None: "A wrong
+    current password when changing the password is throttled the same way" as sign-in."""
+    if account_locked(user.username):
+        dummy_verify(password)
+        return "locked"
+    if verify_password(user, password):
+        return None
+    record_failure(user.username)
+    return "locked" if account_locked(user.username) else "wrong"
+
+
+def locked_accounts() -> list[tuple[User | None, str, datetime]]:
+    """Every account name locked now, with its person (None for a name nobody has) and the
+    moment the lock ends, the latest lock first."""
+    rows = db.session.scalars(select(LoginThrottle).where(
+        LoginThrottle.key.startswith("account:"), LoginThrottle.locked_until > utcnow())
+        .order_by(LoginThrottle.locked_until.desc(), LoginThrottle.key)).all()
+    names = [row.key.removeprefix("account:") for row in rows]
+    people = {person.username.lower(): person for person in db.session.scalars(
+        select(User).where(func.lower(User.username).in_(names)))} if names else {}
+    return [(people.get(name), name, as_utc(row.locked_until)) for name, row in zip(names, rows)]
 
 
 def change_password(user: User, new_password: str) -> None:

@@ -84,10 +84,11 @@ SIGN_IN_ADDRESS = "127.0.0.1"  # every browser here signs in from loopback
 class LiveServer:
     """The running app: its base URL, the app object, and every demo person's name.
 
-    The app runs with the production sign-in throttle: 20 attempts a minute from one
-    address, and every browser here is 127.0.0.1. So the tests sign in through the form only
-    where signing in is what they test (`before_sign_in` first), and otherwise reuse one
-    signed-in browser state per person, made once per run (`storage_state`)."""
+    The app runs with the production sign-in throttle: 20 failures a minute from one address
+    (successful sign-ins never count), and every browser here is 127.0.0.1. The tests sign in
+    through the form where signing in is what they test (`before_sign_in` first, in case a
+    test's wrong passwords used up the minute), and otherwise reuse one signed-in browser
+    state per person, made once per run (`storage_state`)."""
 
     url: str
     app: Flask
@@ -96,8 +97,8 @@ class LiveServer:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def before_sign_in(self) -> None:
-        """Wait, if need be, until the address throttle has room for one more sign-in, as
-        the server counts it (the counter in its database, the window it started)."""
+        """Wait, if need be, until the address throttle lets one more sign-in through, as the
+        server counts its failures (the counter in its database, the window it started)."""
         limit = self.app.config["LOGIN_MAX_PER_ADDRESS_PER_MINUTE"]
         window = timedelta(minutes=1)
         with self.app.app_context():
