@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'callfloor.sqlite'}"
         )
+    _read_instance_secret(app)
     _check_secret(app)
     _trust_proxies(app)
 
@@ -64,6 +65,16 @@ def create_app(config: dict | None = None) -> Flask:
     areas.register(app, STAFF)
     areas.register(app, QUALITY)
     return app
+
+
+def _read_instance_secret(app: Flask) -> None:
+    """Without SECRET_KEY in the environment, take the one `make run` keeps in the instance
+    folder (instance/secret_key), so every flask command finds it as the running app does."""
+    if app.config["SECRET_KEY"]:
+        return
+    path = Path(app.instance_path) / "secret_key"
+    if path.is_file():
+        app.config["SECRET_KEY"] = path.read_text(encoding="utf-8").strip()
 
 
 def _trust_proxies(app: Flask) -> None:

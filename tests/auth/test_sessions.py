@@ -361,12 +361,35 @@ def test_refuses_to_start_without_a_strong_secret(tmp_path, monkeypatch):
     from app import create_app
 
     monkeypatch.delenv("CALLFLOOR_DEMO", raising=False)
+    monkeypatch.setenv("CALLFLOOR_INSTANCE", str(tmp_path))  # no instance/secret_key there
     for weak in ("", "dev", "short-secret"):
         with pytest.raises(RuntimeError, match="SECRET_KEY"):
             create_app({"SECRET_KEY": weak, "TESTING": False, "DEMO": False,
                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
     create_app({"SECRET_KEY": "9f8e7d6c5b4a39281706f5e4d3c2b1a0" * 2, "TESTING": False,
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+
+
+def test_commands_find_the_secret_make_run_keeps_in_the_instance_folder(tmp_path, monkeypatch):
+    """Issue 13: "flask audit-verify, flask backup, flask demo --force and the rest find the
+    instance secret as make run does, instead of failing with 'SECRET_KEY is missing'"."""
+    from app import create_app
+
+    monkeypatch.delenv("CALLFLOOR_DEMO", raising=False)
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("CALLFLOOR_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.sqlite'}")
+    secret = "9f8e7d6c5b4a39281706f5e4d3c2b1a0" * 2
+    (tmp_path / "secret_key").write_text(secret + "\n")
+    monkeypatch.setattr("app.config.Config.SECRET_KEY", "")
+    assert create_app({"DEMO": False}).config["SECRET_KEY"] == secret
+    environment = "0a1b2c3d4e5f60718293a4b5c6d7e8f9" * 2
+    monkeypatch.setattr("app.config.Config.SECRET_KEY", environment)  # the environment's wins
+    assert create_app({"DEMO": False}).config["SECRET_KEY"] == environment
+    (tmp_path / "secret_key").write_text("short\n")  # a weak file is refused like a weak key
+    monkeypatch.setattr("app.config.Config.SECRET_KEY", "")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"DEMO": False})
 
 
 @pytest.mark.parametrize("free_after", [timedelta(minutes=15),
