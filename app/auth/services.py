@@ -204,7 +204,8 @@ def locked_accounts() -> list[tuple[User | None, str, datetime]]:
     names = [row.key.removeprefix("account:") for row in rows]
     people = {person.username.lower(): person for person in db.session.scalars(
         select(User).where(func.lower(User.username).in_(names)))} if names else {}
-    return [(people.get(name), name, as_utc(row.locked_until)) for name, row in zip(names, rows)]
+    return [(people.get(name), name, as_utc(row.locked_until))
+            for name, row in zip(names, rows, strict=True)]
 
 
 def change_password(user: User, new_password: str) -> None:

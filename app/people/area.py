@@ -1,6 +1,6 @@
 """What the people area declares: its routes' access, links and home cards."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from app import statements
 from app.access import SIGNED_IN, SUPERVISOR
@@ -12,17 +12,15 @@ from app.people.models import Role, Status, User
 
 
 def _team_members(user) -> dict | None:
-    """A lead's card of their team's current members."""
+    """A lead's card of the current members of the team they lead."""
     if user.role != Role.LEAD:
         return None
-    members = []
-    if user.team_id:
-        # Built once (app/statements.py): see inbox.services.latest_unread for the figure.
-        stmt = statements.once(("team members",), lambda: select(User).where(
-            User.team_id == bindparam("team_id"), User.status != Status.LEFT,
-            User.id != statements.Person(Role.LEAD).id).order_by(User.employee_no))
-        members = db.session.scalars(stmt, {"team_id": user.team_id,
-                                            **statements.person_args(user)}).all()
+    # Built once (app/statements.py): see inbox.services.latest_unread for the figure.
+    stmt = statements.once(("team members",), lambda: select(User).where(
+        User.team_id.in_(policy.led_teams(statements.Person(Role.LEAD))),
+        User.status != Status.LEFT,
+        User.id != statements.Person(Role.LEAD).id).order_by(User.employee_no))
+    members = db.session.scalars(stmt, statements.person_args(user)).all()
     return {"members": members}
 
 

@@ -11,13 +11,18 @@ def is_supervisor(user) -> bool:
     return bool(user and user.is_authenticated and user.role == Role.SUPERVISOR)
 
 
+def led_teams(viewer) -> Select:
+    """"My team" for a lead, the one meaning everywhere: the teams they lead (Team.lead_id),
+    as a select of team ids. Not the team the lead's own record is in: a lead removed from a
+    team no longer leads it, whatever their record says."""
+    if viewer.role != Role.LEAD:
+        return select(Team.id).where(false())
+    return select(Team.id).where(Team.lead_id == viewer.id)
+
+
 def leads_team_of(viewer, person: User) -> bool:
-    """A lead sees the members of their own team in full."""
-    return (
-        viewer.role == Role.LEAD
-        and viewer.team_id is not None
-        and person.team_id == viewer.team_id
-    )
+    """A lead sees the members of the team they lead in full."""
+    return leads_team(viewer, person.team_id)
 
 
 def can_see_person(viewer, person: User | None) -> bool:
@@ -65,10 +70,10 @@ def visible_people(viewer, stmt: Select) -> Select:
 
 
 def detail_scope(viewer, stmt: Select) -> Select:
-    """When a lead filters by details, only their own team's details are searchable."""
+    """When a lead filters by details, only the details of the team they lead are searchable."""
     if can_filter_everyone_by_details(viewer):
         return stmt
-    return stmt.where(User.team_id == viewer.team_id)
+    return stmt.where(User.team_id.in_(led_teams(viewer)))
 
 
 def leads_team(viewer, team_id: int | None) -> bool:

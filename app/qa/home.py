@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, func, select
 from app import statements
 from app.extensions import db
 from app.people.models import Role, User
+from app.people.policy import led_teams
 from app.qa.calibration import waiting_for as calibrations_waiting
 from app.qa.models import Evaluation, EvaluationStatus, SampledCall, SampleDraw, SamplingRule
 from app.qa.rules import recently_published_for_team
@@ -19,12 +20,12 @@ def card(user: User) -> dict | None:
     """Rules just published for a lead's team, what an agent has to read, a reviewer's share
     of today's sample and the calibration rounds waiting for their score; nothing for a
     supervisor."""
-    if user.role == Role.LEAD and user.team_id:
+    if user.role == Role.LEAD:
         # Built once (app/statements.py): see inbox.services.latest_unread for the figure.
         stmt = statements.once(("lead quality card",), lambda: recently_published_for_team(
-            bindparam("team_id"), bindparam("since"))
+            led_teams(statements.Person(Role.LEAD)).scalar_subquery(), bindparam("since"))
             .order_by(SamplingRule.published_at.desc()).limit(5))
-        found = db.session.scalars(stmt, {"team_id": user.team_id,
+        found = db.session.scalars(stmt, {**statements.person_args(user),
                                           "since": utcnow() - timedelta(days=14)}).all()
         return {"rules": found}
     if user.role == Role.AGENT:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app import timeutil
 from app.demo import load_demo
 from app.extensions import db
-from app.qa.models import Evaluation, SampleDraw, SampledCall
+from app.qa.models import Evaluation, SampledCall, SampleDraw
 from app.timeutil import center_today
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.people.models import Role
+from app.people.models import Role, Team
 from app.qa import scorecards
 from app.qa.models import Call, Evaluation, RuleStatus, SampledCall, SamplingRule, Scorecard
 from app.timeutil import center_tz
@@ -174,6 +174,12 @@ def test_a_lead_sees_a_rule_for_the_team_on_the_home_page_once_published(
               token_page=f"/sampling-rules/{rule.id}")
     assert rule.name in lead.get("/").text
     assert rule.name not in as_user(app, other_lead).get("/").text  # another team's lead
+    # "my team" for a lead is the team they lead (Team.lead_id), not their own record's team
+    successor = make_user(role=Role.LEAD)
+    db.session.get(Team, center["a1"].team_id).lead_id = successor.id
+    db.session.commit()
+    assert rule.name in as_user(app, successor).get("/").text
+    assert rule.name not in lead.get("/").text
 
 
 @pytest.mark.parametrize(("typed", "seconds"), [

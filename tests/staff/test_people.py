@@ -296,3 +296,35 @@ def test_a_lead_is_told_that_detail_filters_search_their_own_team(client, login_
     login_as(role)
     page = client.get("/people")
     assert ("只在您自己的班组内查找" in page.text) is told
+
+
+# Issue 13: "One meaning of 'my team' for a lead: the team they lead (Team.lead_id),
+# everywhere. Today a lead removed from a team keeps seeing its members' full profiles, phone
+# numbers included, because two checks read viewer.team_id instead."
+def test_a_lead_removed_from_a_team_no_longer_sees_its_members_in_full(client, login_as,
+                                                                        make_user):
+    lead = login_as("lead")
+    team = db.session.get(Team, lead.team_id)
+    member = make_user(team=team, name="组员甲", phone="13911112222")
+    assert "13911112222" in client.get(f"/people/{member.id}").text  # while leading it
+    assert "组员甲" in client.get("/").text
+    assert "组员甲" in client.get("/people", query_string={"status": "active"}).text
+    team.lead_id = make_user(role="lead").id  # another lead takes the team over
+    db.session.commit()
+    assert lead.team_id == team.id  # the old lead's own record still names the team
+    page = client.get(f"/people/{member.id}")
+    assert page.status_code == 200 and "13911112222" not in page.text
+    assert "组员甲" not in client.get("/").text  # the home card lists no one of it
+    assert "组员甲" not in client.get("/people", query_string={"status": "active"}).text
+
+
+def test_a_lead_sees_the_team_they_lead_whatever_their_own_record_says(client, login_as,
+                                                                       make_user, make_team):
+    lead = login_as("lead", team=None)
+    team = make_team("七组", lead=lead)
+    lead.team_id = None  # led, but the lead's own record is in no team
+    db.session.commit()
+    member = make_user(team=team, name="组员丙", phone="13933334444")
+    assert "13933334444" in client.get(f"/people/{member.id}").text
+    assert "组员丙" in client.get("/").text
+    assert "组员丙" in client.get("/people", query_string={"status": "active"}).text
