@@ -15,18 +15,19 @@ template example. The steps here do the rest, the same way for every import:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from flask import Response, abort, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import ForeignKey, String, Text
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy import ForeignKey, String, Text, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.confirm import ask
@@ -36,16 +37,18 @@ from app.extensions import db
 from app.forms import ConfirmForm
 from app.htmx import render, see_other
 from app.i18n import lazy_gettext as _l
+from app.sheets import HEADER_SEARCH, SheetError
+from app.sheets import read as read_sheet
 from app.timeutil import utcnow
 from app.workflow import Refusal
 
 T = TypeVar("T")
+LINE = "#"  # the key under which a parsed row keeps the number the spreadsheet gives it
+BATCH_LIFETIME = timedelta(days=1)  # an upload nobody imports is removed after this
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
-ENCODINGS = ("utf-8-sig", "gb18030")  # Excel in China saves CSV as GBK, which GB18030 contains
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read."""
+ImportFileError = SheetError  # the file as a whole cannot be read
 
 
 class ImportBatch(db.Model):
@@ -54,6 +57,7 @@ class ImportBatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     filename: Mapped[str] = mapped_column(String(200))
+    encoding: Mapped[str] = mapped_column(String(40), default="", server_default="")
     payload: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), index=True
@@ -67,49 +71,42 @@ class ImportBatch(db.Model):
 
 # --- the reader -------------------------------------------------------------------------------
 
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def cell_text(value: Any) -> str:
-    """A cell as text: a date or date-time cell as its ISO date, a whole number without ".0"."""
+    """A cell as text: a date-time cell as its date and time of day (the date alone at
+    midnight), a date cell as its ISO date, a whole number without ".0", full-width digits as
+    the digits they are."""
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat()
+        if value.time() == time():
+            return value.date().isoformat()
+        return value.replace(microsecond=0).isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return "1" if value else "0"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return str(value).strip().translate(FULL_WIDTH_DIGITS)
 
 
-def read_rows(filename: str, data: bytes) -> list[list[str]]:
-    """The cells of the first sheet of an .xlsx, or of a .csv (UTF-8 with or without a byte
-    order mark, else GB18030/GBK), as text; ImportFileError when the file cannot be read."""
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook  # a heavy import, needed only for .xlsx uploads
-
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as error:  # openpyxl raises many kinds for a damaged file
-            raise ImportFileError(_("This is not a readable .xlsx file.")) from error
-        rows = [[cell_text(v) for v in row] for row in book.worksheets[0].iter_rows(
-            values_only=True)]
-        book.close()
-        return rows
-    for encoding in ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError(_("The file's text encoding is not UTF-8 or GBK."))
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+def header_key(text: str) -> str:
+    """A header as people type it, made comparable: full-width letters, digits, brackets and
+    spaces read as half-width (通话时长（秒） is 通话时长(秒)), no spaces, any case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
 
 
 def parse_date(value: str) -> date | None:
-    """A date as people type it in a sheet: 2026-03-01, 2026/03/01, 2026.03.01, 2026年3月1日."""
+    """A date as people type it in a sheet: 2026-03-01, 2026/3/1, 2026.03.01, 2026年3月1日
+    (full-width digits too), or a date-time cell's date."""
+    text = value.strip().translate(FULL_WIDTH_DIGITS)
+    text = text.split(" ")[0] if re.fullmatch(r"\S+ \d{1,2}:\d{2}(:\d{2})?", text) else text
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(value.strip(), fmt).date()  # noqa: DTZ007 — a date only
+            return datetime.strptime(text, fmt).date()  # noqa: DTZ007 — a date only
         except ValueError:
             continue
     return None
@@ -129,9 +126,9 @@ class Column:
     label: Any = None  # a text, or a lazy translation
 
     def matches(self, header: str) -> bool:
-        """Whether a header cell names this column (case and spaces around it do not count)."""
-        wanted = header.strip().lower()
-        return wanted == self.key or wanted in (name.lower() for name in self.names)
+        """Whether a header cell names this column, typed as people type it (header_key)."""
+        wanted = header_key(header)
+        return wanted == self.key or wanted in (header_key(name) for name in self.names)
 
     @property
     def title(self) -> str:
@@ -163,53 +160,87 @@ class Spec:
         """The column a header cell names, or None."""
         return next((c.key for c in self.columns if c.matches(header)), None)
 
-    def match(self, header: Sequence[str]) -> dict[str, int]:
-        """Where each column stands in the header row (the first cell naming it); an
-        ImportFileError naming every required column that is missing."""
-        positions: dict[str, int] = {}
+    def positions(self, header: Sequence[Any]) -> dict[str, int]:
+        """Where each column stands in a row (the first cell naming it)."""
+        found: dict[str, int] = {}
         for index, title in enumerate(header):
-            key = self.key_of(title)
+            key = self.key_of(cell_text(title))
             if key is not None:
-                positions.setdefault(key, index)
-        missing = ", ".join(c.title for c in self.columns
-                            if c.required and c.key not in positions)
-        if missing and self.template:
-            raise ImportFileError(_("Columns missing from the first row: %(columns)s. Download "
-                                    "the template to see them.", columns=missing))
-        if missing:
-            raise ImportFileError(_("Columns missing from the first row: %(columns)s.",
-                                    columns=missing))
-        return positions
+                found.setdefault(key, index)
+        return found
 
-    def parse(self, filename: str, data: bytes) -> list[dict[str, str]]:
-        """The file's data rows as named values, blank rows left out; ImportFileError for a
-        file that cannot be used."""
-        rows = [row for row in read_rows(filename, data) if any(row)]
-        if not rows:
+    def missing(self, found: dict[str, int]) -> list[str]:
+        """The required columns a row does not name."""
+        return [c.key for c in self.columns if c.required and c.key not in found]
+
+    def header(self, cells: Sequence[Any]) -> list[int] | None:
+        """The columns later rows need, when this row names every required column."""
+        found = self.positions(cells)
+        return sorted(set(found.values())) if not self.missing(found) else None
+
+    def match(self, rows: Sequence[Sequence[Any]]) -> tuple[int, dict[str, int]]:
+        """The header: the first row that names every required column, and where each column
+        stands in it; an ImportFileError naming the columns missing from the row closest to
+        one."""
+        best: dict[str, int] = {}
+        for place, cells in enumerate(rows[:HEADER_SEARCH]):
+            found = self.positions(cells)
+            if not self.missing(found):
+                return place, found
+            if len(found) > len(best):
+                best = found
+        missing = ", ".join(self.column(key).title for key in self.missing(best))
+        if self.template:
+            raise ImportFileError(_("Columns missing from the header row: %(columns)s. "
+                                    "Download the template to see them.", columns=missing))
+        raise ImportFileError(_("Columns missing from the header row: %(columns)s.",
+                                columns=missing))
+
+    def parse(self, filename: str, data: bytes) -> Parsed:
+        """The file's data rows as named values, each with the number the spreadsheet gives
+        its row (key LINE), blank rows left out, and the text encoding of a .csv;
+        ImportFileError for a file that cannot be used."""
+        sheet = read_sheet(filename, data, self.max_rows + HEADER_SEARCH + 1, self.header)
+        if not sheet.rows:
             raise ImportFileError(_("The file is empty."))
-        positions = self.match(rows[0])
-        body = rows[1:]
+        place, positions = self.match([cells for _line, cells in sheet.rows])
+        body = sheet.rows[place + 1:]
         if not body and self.no_rows is not None:
             raise ImportFileError(self.no_rows())
-        if len(body) > self.max_rows:
+        if len(body) > self.max_rows or sheet.more:
             raise ImportFileError(self.too_many(self.max_rows))
-        return [{key: (row[i] if i < len(row) else "") for key, i in positions.items()}
-                for row in body]
+        rows = [{LINE: line, **{key: cell_text(cells[i]) if i < len(cells) else ""
+                                for key, i in positions.items()}} for line, cells in body]
+        return Parsed(rows, sheet.encoding)
 
-    def store(self, filename: str, rows: list[dict[str, str]], owner) -> ImportBatch:
-        """Keep the parsed rows between preview and confirmation, as the owner's batch."""
+    def store(self, filename: str, rows: list[dict], owner, encoding: str = "") -> ImportBatch:
+        """Keep the parsed rows between preview and confirmation, as the owner's batch; batches
+        nobody applied within BATCH_LIFETIME are removed on the way."""
+        db.session.execute(delete(ImportBatch).where(
+            ImportBatch.applied_at.is_(None), ImportBatch.created_at < utcnow() - BATCH_LIFETIME))
         batch = ImportBatch(kind=self.kind, filename=filename[:200], created_by_id=owner.id,
-                            payload=json.dumps(rows, ensure_ascii=False))
+                            encoding=encoding[:40], payload=json.dumps(rows, ensure_ascii=False),
+                            created_at=utcnow())
         db.session.add(batch)
         return batch
+
+
+@dataclass
+class Parsed:
+    """A file's rows as named values (each with its row number under LINE), and the text
+    encoding found in a .csv."""
+
+    rows: list[dict]
+    encoding: str = ""
 
 
 # --- rows and batches -------------------------------------------------------------------------
 
 @dataclass
 class Row:
-    """One data row as an area's check leaves it: its line in the file (the header is line
-    1), its values as read, and its problems in words. Areas add what the row becomes."""
+    """One data row as an area's check leaves it: its number in the spreadsheet (as Excel
+    numbers rows, title and blank rows counted), its values as read, and its problems in
+    words. Areas add what the row becomes."""
 
     line: int
     values: dict[str, str]
@@ -226,6 +257,12 @@ def rows_of(batch: ImportBatch) -> list[dict[str, str]]:
     return json.loads(batch.payload)
 
 
+def numbered(rows: list[dict]) -> list[tuple[int, dict]]:
+    """Each row with the number its spreadsheet gives it (LINE); rows kept without one count
+    from line 2, under a header on line 1."""
+    return [(int(row.get(LINE, place + 2)), row) for place, row in enumerate(rows)]
+
+
 def apply_rows(batch: ImportBatch, rows: Sequence[Row], make: Callable[[Sequence[Row]], T],
                now: datetime) -> T:
     """Make what every checked row becomes, in this transaction, and mark the batch applied;
@@ -239,6 +276,16 @@ def apply_rows(batch: ImportBatch, rows: Sequence[Row], make: Callable[[Sequence
     return made
 
 
+# --- the upload field and the views' steps
+
+def spreadsheet_field(label) -> FileField:
+    """The file field of every import: required, and .xlsx, .xls or .csv."""
+    return FileField(label, validators=[
+        FileRequired(message=_l("Choose a file.")),
+        FileAllowed(["xlsx", "xls", "csv"], message=_l("Only .xlsx, .xls and .csv files."))],
+        render_kw={"accept": ".xlsx,.xls,.csv"})
+
+
 # --- the views' steps -------------------------------------------------------------------------
 
 def upload_file(spec: Spec, form, template: str, preview: str, **context) -> Response:
@@ -247,11 +294,12 @@ def upload_file(spec: Spec, form, template: str, preview: str, **context) -> Res
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            rows = spec.parse(upload.filename or "", upload.read())
+            parsed = spec.parse(upload.filename or "", upload.read())
         except ImportFileError as error:
             form.file.errors = [*form.file.errors, str(error)]
         else:
-            batch = spec.store(upload.filename or "", rows, current_user)
+            batch = spec.store(upload.filename or "", parsed.rows, current_user,
+                               parsed.encoding)
             db.session.commit()
             return see_other(url_for(preview, batch_id=batch.id))
     return render(template, block="form", form=form, status=422 if form.errors else 200,

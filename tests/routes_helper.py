@@ -276,7 +276,7 @@ def calls_batch(world: World):
     from app.qa import calls
 
     rows = [{"serial_no": "F-0001", "employee_no": world.user("agent").employee_no,
-             "started_at": "2099-03-09 09:30:00", "duration_s": "120", "direction": "in"}]
+             "started_at": "2026-03-09 09:30:00", "duration_s": "120", "direction": "in"}]
     return _add(calls.SPEC.store("calls.csv", rows, world.user("supervisor")))
 
 

@@ -1,6 +1,5 @@
 """Forms for people and teams. They bind only what a supervisor may edit."""
 
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
@@ -13,6 +12,7 @@ from wtforms.validators import (
 
 from app.forms import Form, choices, int_or_none
 from app.i18n import lazy_gettext as _l
+from app.imports import spreadsheet_field
 from app.people.models import Grade, Role, Status
 from app.workflow import VersionedForm
 
@@ -100,8 +100,4 @@ class TeamForm(VersionedForm):
 class ImportForm(Form):
     """Upload of a people file."""
 
-    file = FileField(
-        _l("People file (.xlsx or .csv)"),
-        validators=[FileRequired(message=_l("Choose a file.")),
-                    FileAllowed(["xlsx", "csv"], message=_l("Only .xlsx and .csv files."))],
-    )
+    file = spreadsheet_field(_l("People file (.xlsx, .xls or .csv)"))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from app import audit
 from app.extensions import db
-from app.imports import Column, ImportBatch, Row, Spec, apply_rows, parse_date, rows_of
+from app.imports import Column, ImportBatch, Row, Spec, apply_rows, numbered, parse_date, rows_of
 from app.people.models import Grade, Role, Status, Team, User
 from app.people.services import PersonData, create_person
 
@@ -70,8 +70,8 @@ def check_rows(rows: list[dict[str, str]]) -> list[RowCheck]:
     seen_names: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
     checks = []
-    for offset, values in enumerate(rows):
-        check = RowCheck(line=offset + 2, values=values)
+    for line, values in numbered(rows):
+        check = RowCheck(line=line, values=values)
         checks.append(check)
         problems = check.problems
         number = values.get("employee_no", "")

@@ -37,7 +37,7 @@ def receive_calls():
     if len(rows) > MAX_BATCH:
         return _refuse(413, f"at most {MAX_BATCH} calls per batch")
     checked = calls.check_rows(rows)
-    problems = [{"row": row.number, "serial_no": row.values["serial_no"],
+    problems = [{"row": row.line, "serial_no": row.values["serial_no"],
                  "problems": row.problems} for row in checked if row.problems]
     if problems:
         return _refuse(422, "nothing was stored: correct these rows and send the batch again",

@@ -96,7 +96,7 @@ def import_calls():
 
 
 def _preview(batch: ImportBatch, status: int = 200, stored: calls.Stored | None = None):
-    checked = calls.check_rows(imports.rows_of(batch))
+    checked = calls.checked_file(batch)
     bad = imports.bad_rows(checked)
     return render("qa/preview_calls.html", batch=batch, total=len(checked), bad=len(bad),
                   shown=bad[:PREVIEW_PROBLEMS], sample=checked[:10] if not bad else [],

@@ -18,10 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from app import audit
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.imports import Column, ImportBatch, Row, Spec, apply_rows, cell_text, rows_of
+from app.imports import Column, ImportBatch, Row, Spec, apply_rows, cell_text, numbered, rows_of
 from app.people.models import User
 from app.qa.models import Call, Direction
-from app.timeutil import center_tz
+from app.timeutil import center_tz, utcnow
 
 MAX_DURATION_S = 24 * 3600
 CHUNK = 2000  # rows per INSERT and per look-up: well under every driver's parameter limit
@@ -52,8 +52,11 @@ DIRECTIONS = {"in": Direction.IN, "inbound": Direction.IN, "呼入": Direction.I
               "out": Direction.OUT, "outbound": Direction.OUT, "呼出": Direction.OUT}
 SERIAL = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
 NUMBER = re.compile(r"\+?[0-9][0-9 -]{0,30}")
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M")
+TIME_FORMATS = tuple(f"{day}{between}{clock}"  # a start time as people type it
+                     for day in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+                     for between in (" ", "T")
+                     for clock in ("%H:%M:%S", "%H:%M")
+                     ) + ("%Y年%m月%d日%H:%M", "%Y年%m月%d日%H:%M:%S")
 
 
 @dataclass
@@ -62,10 +65,6 @@ class CallRow(Row):
 
     call: dict | None = None
 
-    @property
-    def number(self) -> int:
-        """1-based, as the user counts rows of data (the API names rows so)."""
-        return self.line - 1
 
 
 def parse_started(value: str) -> datetime | None:
@@ -88,10 +87,13 @@ def parse_started(value: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def check_rows(rows: list[dict]) -> list[CallRow]:
-    """Every row checked, with its problems in words; people looked up in one query."""
+def check_rows(rows: list[dict], lines: list[int] | None = None) -> list[CallRow]:
+    """Every row checked, with its problems in words; people looked up in one query. A row is
+    named by its number in `lines` (a file's own row numbers), else by its place from 1 (the
+    API's rows of data)."""
+    lines = lines or list(range(1, len(rows) + 1))
     checked = [CallRow(line, {key: cell_text(row.get(key)) for key in COLUMNS})
-               for line, row in enumerate(rows, start=2)]
+               for line, row in zip(lines, rows, strict=True)]
     numbers = {row.values["employee_no"] for row in checked if row.values["employee_no"]}
     people = {}
     for chunk in _chunks(sorted(numbers)):
@@ -111,7 +113,7 @@ def check_rows(rows: list[dict]) -> list[CallRow]:
             problems.append(_("The serial no. %(serial)s is also on row %(row)d.",
                               serial=serial, row=seen[serial]))
         elif serial:
-            seen[serial] = row.number
+            seen[serial] = row.line
         agent_id = people.get(values["employee_no"])
         if values["employee_no"] and agent_id is None:
             problems.append(_("Nobody has the employee no. %(number)s.",
@@ -120,6 +122,9 @@ def check_rows(rows: list[dict]) -> list[CallRow]:
         if values["started_at"] and started is None:
             problems.append(_("The start time %(value)s is not a date and time "
                               "(2026-12-01 09:30:00).", value=values["started_at"]))
+        elif started is not None and started > utcnow():
+            problems.append(_("The start time %(value)s is in the future: a call is logged "
+                              "once it has happened.", value=values["started_at"]))
         duration = None
         if values["duration_s"]:
             try:
@@ -145,6 +150,12 @@ def check_rows(rows: list[dict]) -> list[CallRow]:
                         "duration_s": duration, "direction": str(direction),
                         "customer_number": re.sub(r"[ -]", "", customer), "recording_url": url}
     return checked
+
+
+def checked_file(batch: ImportBatch) -> list[CallRow]:
+    """The rows of an uploaded file checked, each named by its row in the spreadsheet."""
+    pairs = numbered(rows_of(batch))
+    return check_rows([row for _line, row in pairs], [line for line, _row in pairs])
 
 
 def _chunks(items: list, size: int = CHUNK):
@@ -186,5 +197,5 @@ def store(rows: list[CallRow], source: str, actor: User | None = None,
 
 def apply(batch: ImportBatch, actor: User, now: datetime) -> Stored:
     """Store every call of an uploaded file, or raise Refusal and store none."""
-    return apply_rows(batch, check_rows(rows_of(batch)),
+    return apply_rows(batch, checked_file(batch),
                       lambda rows: store(rows, "file", actor=actor, what=f"file {batch.id}"), now)

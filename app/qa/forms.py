@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,6 +17,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.forms import Form, choices
 from app.i18n import lazy_gettext as _l
+from app.imports import spreadsheet_field
 from app.qa.models import Scope
 from app.workflow import VersionedForm
 
@@ -103,7 +103,7 @@ class StartForm(Form):
 class CallFileForm(Form):
     """A call log file from the telephony system."""
 
-    file = FileField(_l("Call log file (.xlsx or .csv)"), validators=[FileRequired()])
+    file = spreadsheet_field(_l("Call log file (.xlsx, .xls or .csv)"))
 
 
 class CalibrationForm(Form):

@@ -5,7 +5,6 @@ app/workflow.py."""
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
-from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from app.forms import Form, choices
 from app.i18n import lazy_gettext as _l
+from app.imports import spreadsheet_field
 from app.staff.models import HandoverItemKind, LeaveKind
 from app.staff.schedule import MAX_PATTERN_DAYS
 from app.timeutil import center_tz
@@ -100,11 +100,7 @@ class PatternForm(_ShiftTimesForm):
 class RosterForm(Form):
     """Upload of a roster file."""
 
-    file = FileField(
-        _l("Roster file (.xlsx or .csv)"),
-        validators=[FileRequired(message=_l("Choose a file.")),
-                    FileAllowed(["xlsx", "csv"], message=_l("Only .xlsx and .csv files."))],
-    )
+    file = spreadsheet_field(_l("Roster file (.xlsx, .xls or .csv)"))
 
 
 # --- leave ----------------------------------------------------------------------------------

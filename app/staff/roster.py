@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app import audit
 from app.extensions import db
-from app.imports import Column, ImportBatch, Row, Spec, apply_rows, parse_date, rows_of
+from app.imports import Column, ImportBatch, Row, Spec, apply_rows, numbered, parse_date, rows_of
 from app.people.models import Role, Status, Team, User
 from app.staff import schedule
 from app.staff.models import Shift
@@ -35,7 +35,7 @@ SPEC = Spec(
     ),
     max_rows=5000,
     too_many=lambda n: _("At most %(n)d rows per file.", n=n),
-    no_rows=lambda: _("The file has no shifts below the first row."),
+    no_rows=lambda: _("The file has no shifts below the header row."),
 )
 TEMPLATE_HEADER = [column.title for column in SPEC.columns]
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
@@ -98,8 +98,8 @@ def check_rows(rows: list[dict[str, str]], actor: User) -> list[RosterRow]:
         select(User).where(User.employee_no.in_(numbers)))} if numbers else {}
     scope = _led_team_ids(actor)
     checks: list[RosterRow] = []
-    for offset, values in enumerate(rows):
-        check = RosterRow(line=offset + 2, values=values)
+    for line, values in numbered(rows):
+        check = RosterRow(line=line, values=values)
         checks.append(check)
         problems = check.problems
         number = values.get("employee_no", "").strip()
@@ -184,7 +184,7 @@ def apply(batch: ImportBatch, actor: User, now: datetime) -> list[Shift]:
 
 def _shifts(checks: list[RosterRow], actor: User) -> list[Shift]:
     if not checks:
-        raise Refusal("file", _("The file has no shifts below the first row."))
+        raise Refusal("file", _("The file has no shifts below the header row."))
     shifts = []
     for check in checks:
         starts, ends = schedule.span(check.day, check.start, check.end)

@@ -131,7 +131,8 @@ def pages(app) -> list[Click]:
             "hire_date": center_today().isoformat(), "probation_until": ""}], boss)
         calls_batch = calls.SPEC.store("calls.csv", [{
             "serial_no": "BROWSER-0001", "employee_no": agent.employee_no,
-            "started_at": f"{later} 09:30:00", "duration_s": "120", "direction": "in"}], boss)
+            "started_at": f"{center_today() - timedelta(days=40)} 09:30:00",  # calls are past
+            "duration_s": "120", "direction": "in"}], boss)
         card_id = db.session.scalar(select(ScorecardVersion.scorecard_id).limit(1))
         card_item = db.session.scalar(
             select(ScorecardItem).join(ScorecardCategory).join(ScorecardVersion)

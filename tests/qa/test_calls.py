@@ -202,3 +202,86 @@ def test_a_file_without_the_columns_is_refused_beside_the_field(client, make_use
     response = upload(client, "hello,world\n1,2\n")
     assert response.status_code == 422
     assert 'id="file-error"' in response.text and "录音流水号" in response.text
+
+
+# --- issue 13: what centers really upload --------------------------------------------------------
+
+def xlsx_upload(client, rows, name="calls.xlsx"):
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for line in rows:
+        book.active.append(line)
+    data = io.BytesIO()
+    book.save(data)
+    token = csrf_from(client.get("/calls/import").text)
+    return client.post("/calls/import", data={"csrf_token": token, "file": (io.BytesIO(
+        data.getvalue()), name)}, content_type="multipart/form-data")
+
+
+def apply_upload(client, response):
+    preview = client.get(response.headers["Location"])
+    return client.post(response.headers["Location"], data={
+        "csrf_token": csrf_from(preview.text), "confirmed": "yes"})
+
+
+def test_an_xlsx_call_list_keeps_each_calls_time_of_day(client, agent, make_user):
+    """"Times survive. Excel date-time cells keep their time of day. Today an .xlsx call list
+    saves every call at 00:00, so rules that filter on time of day pick the wrong calls.\""""
+    login(client, make_user(role=Role.SUPERVISOR).username)
+    response = xlsx_upload(client, [
+        ["录音流水号", "工号", "开始时间", "通话时长（秒）", "呼叫方向"],
+        ["X-1", "A0001", datetime(2026, 12, 1, 9, 30, 5), 245, "呼入"],
+        ["X-2", "A0001", datetime(2026, 12, 1, 23, 59, 59), 60, "呼出"]])
+    assert response.status_code == 303
+    assert apply_upload(client, response).status_code == 200
+    times = db.session.scalars(select(Call.started_at).order_by(Call.serial_no)).all()
+    assert times == [datetime(2026, 12, 1, 1, 30, 5, tzinfo=UTC),   # 09:30:05 in Shanghai
+                     datetime(2026, 12, 1, 15, 59, 59, tzinfo=UTC)]  # 23:59:59
+
+
+@pytest.mark.parametrize("typed", ["2026/12/1 9:30", "2026年12月1日 09:30", "2026-12-01 09:30",
+                                   "2026.12.01 09:30:00", "２０２６年１２月１日 09:30"])
+def test_start_times_typed_as_text_are_read(agent, typed):
+    """"Dates as Excel dates or typed as text (2026/12/3, 2026年12月3日, 2026-12-03) in every
+    import, the call log's start times included.\""""
+    from app.imports import cell_text
+
+    checked = calls.check_rows([row(employee_no="A0001", started_at=cell_text(typed))])
+    assert checked[0].problems == []
+    assert checked[0].call["started_at"] == datetime(2026, 12, 1, 1, 30, tzinfo=UTC)
+
+
+def test_a_duplicate_names_the_row_the_preview_numbers(client, agent, make_user):
+    """"Row numbers are the spreadsheet's own. Today they are off by one after a blank row,
+    and 'duplicate of row 1' points at a row the preview numbers 2.\""""
+    login(client, make_user(role=Role.SUPERVISOR).username)
+    response = upload(client, "12月呼叫记录\n" + CSV_HEADER
+                      + "F-1,A0001,2026-12-01 09:30,245,呼入,\n\nF-1,A0001,2026-12-01 09:40,9,呼入,\n")
+    page = client.get(response.headers["Location"]).text
+    assert "录音流水号 F-1 也出现在第 3 行" in page  # the first F-1 is on row 3 of the sheet
+    assert "<td>5</td>" in page  # the second is on row 5, after the blank row 4
+
+
+def test_a_call_in_the_future_is_refused_with_the_reason(agent, clock):
+    """"a call dated in the future is refused with the reason" (issue 13, point 6)."""
+    clock.set(datetime(2026, 12, 1, 1, 30, tzinfo=UTC))  # 09:30 in Shanghai
+    now = calls.check_rows([row(employee_no="A0001", started_at="2026-12-01 09:30:00")])
+    assert now[0].problems == []
+    later = calls.check_rows([row(employee_no="A0001", started_at="2026-12-01 09:30:01")])
+    assert later[0].call is None
+    assert any("未来" in problem for problem in later[0].problems)
+
+
+def test_the_preview_shows_the_encoding_found(client, agent, make_user):
+    """"The preview shows the encoding found.\""""
+    import io
+
+    login(client, make_user(role=Role.SUPERVISOR).username)
+    body = (CSV_HEADER + "F-1,A0001,2026-12-01 09:30,245,呼入,\n").encode("gbk")
+    token = csrf_from(client.get("/calls/import").text)
+    response = client.post("/calls/import", data={"csrf_token": token, "file": (
+        io.BytesIO(body), "calls.csv")}, content_type="multipart/form-data")
+    assert "文本编码：GB18030" in client.get(response.headers["Location"]).text

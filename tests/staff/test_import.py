@@ -115,7 +115,7 @@ def test_bad_files_are_refused_beside_the_field(client, login_as):
         ("people.csv", b"", "The file is empty"),
         ("people.csv", "姓名,电话\r\n张三,1\r\n".encode(), "Columns missing"),
         ("people.xlsx", b"not a zip", "not a readable .xlsx"),
-        ("people.txt", b"x", "Only .xlsx and .csv"),
+        ("people.txt", b"x", "Only .xlsx, .xls and .csv"),
     ]:
         response = upload(client, name, content)
         assert response.status_code == 422, name
@@ -140,5 +140,39 @@ def test_template_download(client, login_as):
     response = client.get("/people/import/template.csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    rows = importer.SPEC.parse("t.csv", response.data)
+    rows = importer.SPEC.parse("t.csv", response.data).rows
     assert importer.check_rows(rows)[0].problems == []
+
+
+def test_a_gbk_csv_and_an_xls_of_people_are_read_with_their_row_numbers(client, login_as,
+                                                                         make_team):
+    """Issue 13: ".csv in UTF-8 with or without a BOM, or GB18030/GBK ... The preview shows
+    the encoding found"; ".xls for every import"; "Row numbers are the spreadsheet's own":
+    a duplicate names the row the preview numbers."""
+    import xlwt
+
+    login_as("supervisor")
+    make_team("一组")
+    content = ("人员名单（12月）\r\n" + HEADER + "\r\n"
+               "CF3001,孙丽,sunli,13800000001,座席员,一组,普通,2026年10月1日,\r\n"
+               "CF3001,周强,,13800000002,组长,一组,,2024/3/1,\r\n").encode("gbk")
+    response = upload(client, "people.csv", content)
+    preview = client.get(response.headers["Location"]).text
+    assert "文本编码：GB18030" in preview
+    assert "工号 CF3001 重复出现（第 4 行）" in preview  # the first is on row 4 of the sheet
+    assert "<td>5</td>" in preview
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("人员")
+    for r, line in enumerate([HEADER.strip().split(","),
+                              ["CF3003", "钱红", "", "13800000003", "座席员", "一组", "普通",
+                               "2026-10-01", ""]]):
+        for c, value in enumerate(line):
+            sheet.write(r, c, value)
+    data = io.BytesIO()
+    book.save(data)
+    response = upload(client, "people.xls", data.getvalue())
+    batch_url = response.headers["Location"]
+    preview = client.get(batch_url).text
+    assert "钱红" in preview and "文本编码" not in preview
+    post_form(client, batch_url, token_page=batch_url)
+    assert db.session.scalar(select(User).where(User.employee_no == "CF3003")).name == "钱红"

@@ -66,7 +66,7 @@ def test_the_template_has_the_columns(client, center):
     assert response.mimetype == "text/csv"
     lines = response.text.lstrip("\ufeff").splitlines()
     assert lines[0] == "工号,日期,开始,结束,班次"
-    assert roster.SPEC.parse("t.csv", response.data)[1]["end"] == "06:00"
+    assert roster.SPEC.parse("t.csv", response.data).rows[1]["end"] == "06:00"
 
 
 def test_csv_preview_then_import_every_shift(client, center):
@@ -167,11 +167,11 @@ def test_xlsx_with_date_and_time_cells_and_english_headers(client, center):
 
 
 @pytest.mark.parametrize(("name", "content", "message"), [
-    ("roster.csv", b"name,day\r\nx,y\r\n", "Columns missing from the first row: 工号, 开始, 结束"),
-    ("roster.csv", HEADER.encode(), "The file has no shifts below the first row"),
+    ("roster.csv", b"name,day\r\nx,y\r\n", "Columns missing from the header row: 工号, 开始, 结束"),
+    ("roster.csv", HEADER.encode(), "The file has no shifts below the header row"),
     ("roster.csv", b"", "The file is empty"),
     ("roster.xlsx", b"not a workbook", "This is not a readable .xlsx file"),
-    ("roster.txt", b"x", "Only .xlsx and .csv files"),
+    ("roster.txt", b"x", "Only .xlsx, .xls and .csv files"),
 ])
 def test_a_bad_file_is_refused_beside_the_field(client, center, name, content, message):
     response = upload(client, name, content,
@@ -239,8 +239,48 @@ def test_an_empty_batch_imports_nothing(client, center):
     db.session.commit()
     url = f"/shifts/import/{batch.id}"
     preview = client.get(url).text
-    assert "The file has no shifts below the first row" in preview and "Import 0" not in preview
+    assert "The file has no shifts below the header row" in preview and "Import 0" not in preview
     refused = post_form(client, url, token_page=url)
     assert refused.status_code == 422
     db.session.refresh(batch)
     assert batch.applied_at is None and shifts() == 0
+
+
+def test_an_xls_roster_under_a_title_row_with_dates_as_people_type_them(client, center):
+    """Issue 13: ".xlsx and .xls for every import (WPS and older Excel still write .xls)";
+    "title rows above the header (a sheet that starts with 「12月排班表」)"; "Dates as Excel
+    dates or typed as text (2026/12/3, 2026年12月3日, 2026-12-03) in every import"; the
+    spreadsheet's own row numbers."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("12月")
+    dated = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    sheet.write(0, 0, "12月排班表")
+    for c, title in enumerate(["工号", "日期", "开始", "结束", "班次"]):
+        sheet.write(2, c, title)
+    lines = [("A001", datetime(2026, 11, 23)), ("A002", "2026/11/24"),
+             ("A001", "2026年11月25日"), ("A002", "２０２６-11-26")]
+    for r, (number, day) in enumerate(lines, start=3):
+        sheet.write(r, 0, number)
+        sheet.write(r, 1, day, dated) if isinstance(day, datetime) else sheet.write(r, 1, day)
+        sheet.write(r, 2, "09:00")
+        sheet.write(r, 3, "18:00")
+    sheet.write(8, 0, "A001")  # row 9 of the sheet: no date, a problem on its own row
+    data = io.BytesIO()
+    book.save(data)
+    response = upload(client, "roster.xls", data.getvalue())
+    assert response.status_code == 303
+    preview = client.get(response.headers["Location"]).text
+    assert "<td>9</td>" in preview and "1 row has problems" in preview
+    sheet.write(8, 1, "2026-11-27")
+    sheet.write(8, 2, "09:00")
+    sheet.write(8, 3, "18:00")
+    data = io.BytesIO()
+    book.save(data)
+    response = upload(client, "roster.xls", data.getvalue())
+    batch_url = response.headers["Location"]
+    assert "Every row is correct" in client.get(batch_url).text
+    post_form(client, batch_url, token_page=batch_url)
+    days = sorted(db.session.scalars(select(Shift.day)))
+    assert days == [date(2026, 11, day) for day in (23, 24, 25, 26, 27)]
