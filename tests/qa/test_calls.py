@@ -259,7 +259,8 @@ def test_a_duplicate_names_the_row_the_preview_numbers(client, agent, make_user)
     and 'duplicate of row 1' points at a row the preview numbers 2.\""""
     login(client, make_user(role=Role.SUPERVISOR).username)
     response = upload(client, "12月呼叫记录\n" + CSV_HEADER
-                      + "F-1,A0001,2026-12-01 09:30,245,呼入,\n\nF-1,A0001,2026-12-01 09:40,9,呼入,\n")
+                      + "F-1,A0001,2026-12-01 09:30,245,呼入,\n\n"
+                      + "F-1,A0001,2026-12-01 09:40,9,呼入,\n")
     page = client.get(response.headers["Location"]).text
     assert "录音流水号 F-1 也出现在第 3 行" in page  # the first F-1 is on row 3 of the sheet
     assert "<td>5</td>" in page  # the second is on row 5, after the blank row 4
