@@ -58,6 +58,7 @@ bench: $(VENV)/.installed translations
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/sign_in.py
+	$(BIN)/python bench/hostile.py
 
 # Two versions side by side, page by page (bench/compare.py): BEFORE and AFTER are source
 # trees, such as a `git worktree` of an older commit (compile its catalogs first).

@@ -30,12 +30,13 @@ def create_app(config: dict | None = None) -> Flask:
     _trust_proxies(app)
 
     from app import cli, errors, i18n, web
-    from app.db_types import render_item
+    from app.db_types import include_object, render_item
     from app.extensions import babel, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(
-        app, db, render_as_batch=True, compare_type=True, render_item=render_item
+        app, db, render_as_batch=True, compare_type=True, render_item=render_item,
+        include_object=include_object,
     )
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -32,6 +32,8 @@ MAX_SMALL_PART = 8 * 1024 * 1024  # the workbook, its relations and its styles
 MAX_SHARED = 2_000_000  # shared strings of an .xlsx
 MAX_XLS_CELLS = 3_000_000  # the rectangle a .xls spans, which calamine keeps in memory
 HEADER_SEARCH = 10  # the header is one of the first rows that are not blank (title rows above)
+MAX_BLANK_ROWS = 10_000  # blank rows passed over; past them a file is refused as too long
+MAX_SEPARATORS = 1024  # commas on one line of a .csv
 ENCODINGS = (("utf-8-sig", "UTF-8"), ("gb18030", "GB18030"))
 
 
@@ -81,12 +83,20 @@ def _read_csv(data: bytes, limit: int) -> Sheet:
         break
     else:
         raise SheetError(_("The file's text encoding is not UTF-8 or GBK."))
+    if any(line.count(",") > MAX_SEPARATORS for line in text.split("\n")):
+        raise SheetError(_("A line of the file holds more than %(n)d columns.",
+                           n=MAX_SEPARATORS + 1))
     sheet = Sheet(encoding=label)
     reader = csv.reader(io.StringIO(text, newline=""))
+    blank = 0
     try:
         for number, row in enumerate(reader, start=1):
             cells = [_cell(cell.strip()) for cell in row[:MAX_COLUMNS]]
             if not any(cells):
+                blank += 1
+                if blank > MAX_BLANK_ROWS:
+                    sheet.more = True
+                    break
                 continue
             if len(sheet.rows) == limit:
                 sheet.more = True
@@ -250,12 +260,19 @@ def _read_xlsx(data: bytes, limit: int, wanted) -> Sheet:
 
     sheet = Sheet()
     columns = None  # the columns data rows need, once the header is known
-    number = 0
+    number = blank = 0
     try:
         for row in ROW.finditer(xml):
+            body = row.group(2) or b""
+            if b"<v>" not in body and b"<t" not in body:  # no value in it: a blank row
+                blank += 1
+                if blank > MAX_BLANK_ROWS:
+                    sheet.more = True
+                    break
+                number += 1
+                continue
             attributes = dict(ATTRIBUTE.findall(row.group(1)))
             number = int(attributes.get(b"r", number + 1))
-            body = row.group(2) or b""
             if columns is None:
                 cells = _all_cells(body, value)
                 if not any(c not in ("", None) for c in cells):

@@ -238,3 +238,26 @@ def test_uploads_nobody_imported_are_removed_after_a_day(app, client, make_user,
     assert upload.status_code == 303
     kept = set(db.session.scalars(select(ImportBatch.filename)))
     assert kept == {"applied.csv", "a-day-old.csv", "p.csv"}
+
+
+def test_blank_rows_are_passed_over_only_up_to_a_limit(english, monkeypatch):
+    """Blank rows cost nothing to write and are left out: past MAX_BLANK_ROWS of them the file
+    is refused as too long, instead of being walked to its end."""
+    monkeypatch.setattr(sheets, "MAX_BLANK_ROWS", 100)
+    blank = "".join(f'<row r="{n}"/>' for n in range(2, 102))
+    sheet = sheets.read("h.xlsx", xlsx(HEADER + blank + rows(1, first=102)), 10, SPEC.header)
+    assert [n for n, _cells in sheet.rows] == [1, 102] and not sheet.more
+    blank = "".join(f'<row r="{n}"/>' for n in range(2, 103))
+    sheet = sheets.read("h.xlsx", xlsx(HEADER + blank + rows(1, first=103)), 10, SPEC.header)
+    assert [n for n, _cells in sheet.rows] == [1] and sheet.more
+    with pytest.raises(ImportFileError, match="at most 50"):
+        SPEC.parse("h.xlsx", xlsx(HEADER + blank + rows(1, first=103)))
+    text = "工号,姓名\r\n" + ",\r\n" * 101 + "CF1,张三\r\n"
+    assert sheets.read("h.csv", text.encode(), 10).more
+
+
+def test_a_csv_line_with_too_many_columns_is_refused_before_it_is_split(english):
+    ok = "工号,姓名" + "," * (sheets.MAX_SEPARATORS - 1) + "\r\n"
+    assert len(sheets.read("h.csv", ok.encode(), 10).rows[0][1]) == sheets.MAX_COLUMNS
+    with pytest.raises(ImportFileError, match="more than 1025 columns"):
+        sheets.read("h.csv", ("工号,姓名" + "," * sheets.MAX_SEPARATORS).encode(), 10)

@@ -85,3 +85,39 @@ def test_downgrade_to_base_and_upgrade_again(bare_app):
     upgrade(directory=MIGRATIONS)
     assert schema_diff() == []
     assert_append_only()
+
+
+# Issue 13: "Employee nos. are unique ignoring case. The migration refuses, with a clear list, a
+# database that already holds two that differ only in case."
+def _person(number: str, pid: int) -> None:
+    from sqlalchemy import text
+
+    db.session.execute(text(
+        'INSERT INTO "user" (id, username, employee_no, name, phone, role, grade, hire_date, '
+        "status, password_hash, must_change_password, session_epoch, version, locale, "
+        "created_at) VALUES (:id, :username, :number, '人', '', 'agent', 'junior', "
+        "'2026-01-01', 'active', 'x', false, 1, 1, '', '2026-01-01 00:00:00+00:00')"),
+        {"id": pid, "username": f"u{pid}", "number": number})
+
+
+def test_the_migration_refuses_employee_nos_that_differ_only_in_case(bare_app):
+    upgrade(directory=MIGRATIONS, revision="03dedaff684c")
+    _person("CF1001", 1)
+    _person("cf1001", 2)
+    _person("CF2002", 3)
+    db.session.commit()
+    from alembic import command
+
+    config = current_app.extensions["migrate"].migrate.get_config(MIGRATIONS)
+    with pytest.raises(RuntimeError, match="differ only in upper and lower case") as refused:
+        command.upgrade(config, "head")
+    assert str(refused.value).endswith(": CF1001, cf1001")  # CF2002 has no twin
+    db.session.rollback()
+    from sqlalchemy import text
+
+    db.session.execute(text('UPDATE "user" SET employee_no = \'CF1003\' WHERE id = 2'))
+    db.session.commit()
+    upgrade(directory=MIGRATIONS)
+    with pytest.raises(DBAPIError, match="uq_user_employee_no_nocase"):
+        _person("cf2002", 4)  # the index holds from now on
+    db.session.rollback()

@@ -52,8 +52,7 @@ class PersonForm(VersionedForm):
     )
     phone = StringField(
         _l("Phone"),
-        validators=[Optional(), Length(max=32),
-                    Regexp(r"^\+?[0-9][0-9 -]{2,30}$", message=_l("Digits, spaces and - only."))],
+        validators=[Optional(), Length(max=32)],  # the number itself: services.phone_problem
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     role = SelectField(

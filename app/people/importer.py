@@ -13,7 +13,7 @@ from app import audit
 from app.extensions import db
 from app.imports import Column, ImportBatch, Row, Spec, apply_rows, numbered, parse_date, rows_of
 from app.people.models import Grade, Role, Status, Team, User
-from app.people.services import PersonData, create_person
+from app.people.services import PersonData, create_person, phone_problem
 
 SPEC = Spec(
     kind="people",
@@ -66,7 +66,7 @@ def check_rows(rows: list[dict[str, str]]) -> list[RowCheck]:
     """Check every row against the same rules as the person form, plus duplicates in the file."""
     teams = {t.name.lower(): t.id for t in db.session.scalars(select(Team))}
     taken_names = set(db.session.scalars(select(func.lower(User.username))))
-    taken_numbers = set(db.session.scalars(select(User.employee_no)))
+    taken_numbers = set(db.session.scalars(select(func.lower(User.employee_no))))
     seen_names: dict[str, int] = {}
     seen_numbers: dict[str, int] = {}
     checks = []
@@ -81,11 +81,11 @@ def check_rows(rows: list[dict[str, str]]) -> list[RowCheck]:
             problems.append(_("Employee no. is missing."))
         elif len(number) > 32 or not number.replace("-", "").isalnum():
             problems.append(_("Employee no. may hold letters, digits and - only, up to 32."))
-        elif number in taken_numbers:
+        elif number.lower() in taken_numbers:  # employee nos. are unique ignoring case
             problems.append(_("Employee no. %(no)s is already in use.", no=number))
-        elif number in seen_numbers:
+        elif number.lower() in seen_numbers:
             problems.append(_("Employee no. %(no)s appears again (line %(line)d).",
-                              no=number, line=seen_numbers[number]))
+                              no=number, line=seen_numbers[number.lower()]))
         if not name:
             problems.append(_("Name is missing."))
         elif len(name) > 64:
@@ -126,8 +126,10 @@ def check_rows(rows: list[dict[str, str]]) -> list[RowCheck]:
         phone = values.get("phone", "")
         if len(phone) > 32:
             problems.append(_("Phone is longer than 32 characters."))
+        elif phone and (problem := phone_problem(phone)):
+            problems.append(problem)
         if number:
-            seen_numbers.setdefault(number, check.line)
+            seen_numbers.setdefault(number.lower(), check.line)
         if username:
             seen_names.setdefault(username, check.line)
         if not problems:

@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime, one_of, utc_default
@@ -88,6 +88,8 @@ class User(UserMixin, db.Model):
         CheckConstraint(one_of("status", Status), name="status"),
         CheckConstraint(f"grade IS NULL OR {one_of('grade', Grade)}", name="grade"),
         CheckConstraint("session_epoch >= 1", name="session_epoch"),
+        # Employee nos. are unique ignoring case: CF1001 and cf1001 are one person's number.
+        Index("uq_user_employee_no_nocase", func.lower(employee_no), unique=True),
     )
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

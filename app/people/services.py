@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -44,6 +45,22 @@ class PersonData:
         return {name: getattr(self, name) for name in PERSON_FIELDS}
 
 
+MOBILE = re.compile(r"(?:\+?86)?1[3-9][0-9]{9}")  # 11 digits, the second 3 to 9
+LANDLINE = re.compile(r"0[1-9][0-9]{8,10}")  # an area code 0xx or 0xxx, then 7 or 8 digits
+SERVICE = re.compile(r"[48]00[0-9]{7}")  # 400 and 800 numbers
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why a phone number is not one, or None: a Chinese mobile (138 0013 8000, +86 ...), a
+    landline with its area code (010-12345678, 0755 1234567) or a 400/800 number; spaces
+    and dashes as people group digits."""
+    digits = re.sub(r"[ -]", "", phone.strip())
+    if not digits or any(p.fullmatch(digits) for p in (MOBILE, LANDLINE, SERVICE)):
+        return None
+    return _("Enter a mobile number (11 digits) or a landline with its area code, such as "
+             "010-12345678.")
+
+
 def check_person(data: PersonData, existing: User | None = None) -> None:
     """The rules every person record obeys; raises Refusal on the first broken one."""
     taken = select(User.id).where(func.lower(User.username) == data.username.lower())
@@ -51,11 +68,13 @@ def check_person(data: PersonData, existing: User | None = None) -> None:
         taken = taken.where(User.id != existing.id)
     if db.session.scalar(taken) is not None:
         raise Refusal("username", _("This username is already taken."))
-    taken = select(User.id).where(User.employee_no == data.employee_no)
+    taken = select(User.id).where(func.lower(User.employee_no) == data.employee_no.lower())
     if existing is not None:
         taken = taken.where(User.id != existing.id)
     if db.session.scalar(taken) is not None:
         raise Refusal("employee_no", _("This employee no. is already in use."))
+    if data.phone and (problem := phone_problem(data.phone)):
+        raise Refusal("phone", problem)
     if data.role == Role.AGENT and not data.grade:
         raise Refusal("grade", _("Agents need a grade."))
     if data.probation_until is not None and data.probation_until < data.hire_date:

@@ -45,7 +45,11 @@ def test_supervisor_creates_a_person_with_a_one_time_password(client, login_as, 
     ("name", "", "This field is required"),
     ("employee_no", "CF 9001", "Letters, digits and - only"),
     ("username", "Li Na", "Lower-case letters"),
-    ("phone", "call me", "Digits, spaces and - only"),
+    ("phone", "call me", "Enter a mobile number (11 digits)"),
+    ("phone", "=cmd|' /C calc'!A1", "Enter a mobile number (11 digits)"),
+    ("phone", "1381234567", "Enter a mobile number (11 digits)"),     # 10 digits
+    ("phone", "138123456789", "Enter a mobile number (11 digits)"),   # 12 digits
+    ("phone", "12812345678", "Enter a mobile number (11 digits)"),    # no such mobile prefix
     ("role", "boss", "Not a valid choice"),
     ("grade", "", "Agents need a grade"),
     ("hire_date", "yesterday", "Not a valid date"),
@@ -62,6 +66,41 @@ def test_bad_person_input_is_explained_beside_the_field(client, login_as, field,
     error = response.text.split(f'id="{field}-error"')[1].split("</small>")[0]
     assert message in error
     assert db.session.scalar(select(func.count(User.id))) == before
+
+
+# Issue 13: "Phone numbers are checked as Chinese mobile or landline numbers. Today the people
+# import stores =cmd|' /C calc'!A1 as a phone number."
+@pytest.mark.parametrize("phone", ["13812345678", "138 1234 5678", "+86 139-1234-5678",
+                                   "010-12345678", "0755 1234567", "400-123-4567", ""])
+def test_mobile_and_landline_numbers_are_accepted(phone):
+    assert services.phone_problem(phone) is None
+
+
+def test_the_people_import_checks_phone_numbers_and_employee_nos_ignoring_case(app, make_user):
+    """"Employee nos. are unique ignoring case"; the import checks phones as the form does."""
+    from app.people import importer
+
+    make_user(employee_no="CF1001")
+    base = {"name": "孙丽", "role": "座席员", "grade": "普通", "hire_date": "2026-01-05",
+            "team": "", "username": "", "probation_until": ""}
+    checks = importer.check_rows([
+        {**base, "employee_no": "cf1001", "phone": "13800000001"},
+        {**base, "employee_no": "CF2001", "phone": "=cmd|' /C calc'!A1"},
+        {**base, "employee_no": "CF3001", "phone": "010-12345678"},
+        {**base, "employee_no": "cf3001", "phone": ""}])
+    assert checks[0].problems and "CF" not in "".join(checks[2].problems)
+    assert checks[1].problems and checks[2].problems == []
+    assert checks[3].problems  # the same number as the row above, in another case
+
+
+def test_an_employee_no_in_another_case_is_taken(client, login_as, make_user):
+    login_as("supervisor")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    make_user(employee_no="CF9001")
+    response = post_form(client, "/people/new", person_form(employee_no="cf9001"),
+                         token_page="/people/new")
+    assert response.status_code == 422
+    assert "already in use" in response.text.split('id="employee_no-error"')[1]
 
 
 def test_duplicate_username_and_employee_no_are_refused(client, login_as, make_user):
