@@ -122,7 +122,8 @@ with app.test_request_context(headers={"Accept-Language": "en"}):
     elif how == "calamine":
         import io
         from python_calamine import CalamineWorkbook
-        answer = f"{len(CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python())} rows"
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        answer = f"{len(sheet.to_python())} rows"
     else:
         import io
         from openpyxl import load_workbook
