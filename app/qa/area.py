@@ -156,6 +156,9 @@ AREA = Area(
         Spec("sample_grace_minutes", Kind.WHOLE, 60,
              _l("A day's sample is drawn this long after the day ends, so late uploads of "
                 "its calls count"), _l("minutes"), 0, 1440),
+        Spec("recording_hosts", Kind.TEXTS, [],
+             _l("Recording servers: a call's recording address must be on one of these host "
+                "names (one per line, e.g. rec.example.cn)")),
     ),
     setup=_setup,
     demo=demo.load,

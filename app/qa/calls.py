@@ -10,17 +10,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import audit
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.imports import Column, ImportBatch, Row, Spec, apply_rows, cell_text, numbered, rows_of
-from app.people.models import User
+from app.people.models import Role, User
 from app.qa.models import Call, Direction
+from app.settings import value as setting
 from app.timeutil import center_tz, utcnow
 
 MAX_DURATION_S = 24 * 3600
@@ -51,6 +53,8 @@ REQUIRED = tuple(c.key for c in SPEC.columns if c.required)
 DIRECTIONS = {"in": Direction.IN, "inbound": Direction.IN, "呼入": Direction.IN,
               "out": Direction.OUT, "outbound": Direction.OUT, "呼出": Direction.OUT}
 SERIAL = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+WHOLE = re.compile(r"[0-9]{1,9}")
+TAKES_CALLS = (Role.AGENT, Role.LEAD)  # the people a call log can name
 NUMBER = re.compile(r"\+?[0-9][0-9 -]{0,30}")
 TIME_FORMATS = tuple(f"{day}{between}{clock}"  # a start time as people type it
                      for day in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
@@ -87,6 +91,24 @@ def parse_started(value: str) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+def recording_problem(url: str, hosts: set[str]) -> str | None:
+    """Why a recording address cannot be kept, or None: "an absolute http(s) URL on the
+    recording hosts the settings name", without control characters, at most 500 characters."""
+    if len(url) > 500 or any(ord(c) < 32 or ord(c) == 127 for c in url):
+        return _("The recording address must be one line of at most 500 characters.")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # brackets of an IPv6 address left open, a port that is not a number
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        return _("The recording address must be a full address starting with http:// or "
+                 "https://.")
+    if host.lower() not in hosts:
+        return _("%(host)s is not one of the recording servers in the settings.", host=host)
+    return None
+
+
 def check_rows(rows: list[dict], lines: list[int] | None = None) -> list[CallRow]:
     """Every row checked, with its problems in words; people looked up in one query. A row is
     named by its number in `lines` (a file's own row numbers), else by its place from 1 (the
@@ -96,9 +118,11 @@ def check_rows(rows: list[dict], lines: list[int] | None = None) -> list[CallRow
                for line, row in zip(lines, rows, strict=True)]
     numbers = {row.values["employee_no"] for row in checked if row.values["employee_no"]}
     people = {}
-    for chunk in _chunks(sorted(numbers)):
-        people.update(db.session.execute(
-            select(User.employee_no, User.id).where(User.employee_no.in_(chunk))).all())
+    for chunk in _chunks(sorted({number.lower() for number in numbers})):
+        people.update((number.lower(), (person, role)) for number, person, role in
+                      db.session.execute(select(User.employee_no, User.id, User.role).where(
+                          func.lower(User.employee_no).in_(chunk))))
+    hosts = {host.lower() for host in setting("recording_hosts")}
     seen: dict[str, int] = {}
     for row in checked:
         values, problems = row.values, row.problems
@@ -114,10 +138,14 @@ def check_rows(rows: list[dict], lines: list[int] | None = None) -> list[CallRow
                               serial=serial, row=seen[serial]))
         elif serial:
             seen[serial] = row.line
-        agent_id = people.get(values["employee_no"])
+        agent_id, role = people.get(values["employee_no"].lower(), (None, None))
         if values["employee_no"] and agent_id is None:
             problems.append(_("Nobody has the employee no. %(number)s.",
                               number=values["employee_no"]))
+        elif values["employee_no"] and role not in TAKES_CALLS:
+            problems.append(_("%(number)s does not take calls: calls belong to agents and "
+                              "team leads.", number=values["employee_no"]))
+            agent_id = None
         started = parse_started(values["started_at"]) if values["started_at"] else None
         if values["started_at"] and started is None:
             problems.append(_("The start time %(value)s is not a date and time "
@@ -127,10 +155,8 @@ def check_rows(rows: list[dict], lines: list[int] | None = None) -> list[CallRow
                               "once it has happened.", value=values["started_at"]))
         duration = None
         if values["duration_s"]:
-            try:
-                duration = int(values["duration_s"])
-            except ValueError:
-                duration = -1
+            plain = WHOLE.fullmatch(values["duration_s"])  # int() would take "+5", "1_000"
+            duration = int(plain.group()) if plain else -1
             if not 0 <= duration <= MAX_DURATION_S:
                 problems.append(_("The duration must be a whole number of seconds from 0 to "
                                   "%(max)d.", max=MAX_DURATION_S))
@@ -142,9 +168,8 @@ def check_rows(rows: list[dict], lines: list[int] | None = None) -> list[CallRow
             problems.append(_("The customer number may hold only digits, spaces, - and a "
                               "leading +."))
         url = values["recording_url"]
-        if url and (len(url) > 500 or not (url.startswith(("https://", "http://", "/")))):
-            problems.append(_("The recording address must start with http://, https:// or / "
-                              "(at most 500 characters)."))
+        if url and (problem := recording_problem(url, hosts)):
+            problems.append(problem)
         if not problems:
             row.call = {"serial_no": serial, "agent_id": agent_id, "started_at": started,
                         "duration_s": duration, "direction": str(direction),

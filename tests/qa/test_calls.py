@@ -18,11 +18,17 @@ NOW = datetime(2026, 12, 2, 8, tzinfo=UTC)
 def row(serial="R-1", employee_no=None, **extra):
     return {"serial_no": serial, "employee_no": employee_no, "started_at": "2026-12-01 09:30:05",
             "duration_s": "245", "direction": "呼入", "customer_number": "138 0013 8000",
-            "recording_url": "/static/demo/call-1.mp3", **extra}
+            "recording_url": "https://rec.example.cn/2026/12/01/R-1.mp3", **extra}
 
 
 @pytest.fixture
 def agent(make_user):
+    """An agent, and the center's recording server named in the settings."""
+    from app.settings import save
+
+    boss = make_user(role=Role.SUPERVISOR)
+    save({"recording_hosts": ["rec.example.cn"]}, boss)
+    db.session.commit()
     return make_user(role=Role.AGENT, employee_no="A0001")
 
 
@@ -68,6 +74,19 @@ def test_the_same_serial_no_twice_never_makes_two_calls(agent):
     ({"direction": "sideways"}, "direction"),
     ({"customer_number": "call me"}, "customer number"),
     ({"recording_url": "javascript:alert(1)"}, "recording address"),
+    # Issue 13: "A recording URL is an absolute http(s) URL on the recording hosts the settings
+    # name. Today //evil.example/x.wav and URLs holding NUL or CR/LF are stored."
+    ({"recording_url": "//evil.example/x.wav"}, "full address"),
+    ({"recording_url": "/static/demo/call-1.wav"}, "full address"),
+    ({"recording_url": "https://evil.example/x.wav"}, "evil.example is not one of"),
+    ({"recording_url": "https://rec.example.cn.evil.example/x.wav"}, "is not one of"),
+    ({"recording_url": "https://rec.example.cn/a\r\nSet-Cookie: x"}, "one line"),
+    ({"recording_url": "https://rec.example.cn/a\x00.wav"}, "one line"),
+    ({"recording_url": "https://[::1/x.wav"}, "full address"),
+    # "duration_s is a plain integer"
+    ({"duration_s": "+5"}, "duration"),
+    ({"duration_s": "1_000"}, "duration"),
+    ({"duration_s": "5.0"}, "duration"),
 ])
 def test_every_bad_field_is_named(app, agent, change, words):
     with app.test_request_context(headers={"Accept-Language": "en"}):
@@ -75,6 +94,25 @@ def test_every_bad_field_is_named(app, agent, change, words):
     assert checked[0].call is None
     assert any(words.lower() in problem.lower() for problem in checked[0].problems), \
         checked[0].problems
+
+
+@pytest.mark.parametrize("url", ["https://rec.example.cn/x.wav", "http://REC.example.cn:8443/x",
+                                 "https://rec.example.cn/2026/12/01/R-1.mp3?sig=abc"])
+def test_a_recording_on_a_named_server_is_kept(agent, url):
+    checked = calls.check_rows([row(employee_no="A0001", recording_url=url)])
+    assert checked[0].problems == [] and checked[0].call["recording_url"] == url
+
+
+@pytest.mark.parametrize(("role", "takes"), [(Role.AGENT, True), (Role.LEAD, True),
+                                             (Role.QA, False), (Role.SUPERVISOR, False)])
+def test_calls_belong_to_people_who_take_calls(app, agent, make_user, role, takes):
+    """Issue 13: "Calls belong to people who take calls" (agents and team leads)."""
+    make_user(role=role, employee_no="P0001")
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        checked = calls.check_rows([row(employee_no="p0001")])  # any case, as typed
+    assert (checked[0].problems == []) is takes
+    if not takes:
+        assert "does not take calls" in checked[0].problems[0]
 
 
 def test_a_serial_no_twice_in_one_file_is_a_problem(agent):
