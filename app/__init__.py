@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
         )
     _read_instance_secret(app)
     _check_secret(app)
+    _audit_key(app)
     _trust_proxies(app)
 
     from app import cli, errors, i18n, web
@@ -76,6 +77,23 @@ def _read_instance_secret(app: Flask) -> None:
     path = Path(app.instance_path) / "secret_key"
     if path.is_file():
         app.config["SECRET_KEY"] = path.read_text(encoding="utf-8").strip()
+
+
+def _audit_key(app: Flask) -> None:
+    """The audit chain's key: AUDIT_KEY, else instance/audit_key, made (readable by the owner
+    only) the first time. Tests without one get a fresh key of their own."""
+    if app.config["AUDIT_KEY"]:
+        return
+    if app.config["TESTING"]:
+        app.config["AUDIT_KEY"] = os.urandom(32).hex()
+        return
+    path = Path(app.instance_path) / "audit_key"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as key_file:
+            key_file.write(os.urandom(32).hex() + "\n")
+    app.config["AUDIT_KEY"] = path.read_text(encoding="utf-8").strip()
 
 
 def _trust_proxies(app: Flask) -> None:

@@ -1,14 +1,21 @@
-"""One audit trail for every change of state: append-only and hash-chained."""
+"""One audit trail for every change of state: append-only and chained with a key.
+
+Each row's hash is an HMAC-SHA-256, keyed with AUDIT_KEY (kept outside the database, in the
+instance folder like the secret key), over the row and the previous row's hash. Someone who can
+write to the database but not read the key can neither change a row nor recompute the chain
+after one. `flask audit-verify` also remembers, outside the database, how long the chain was
+and how it ended when it last checked it, so a chain cut short at its end is found too."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import DDL, ForeignKey, String, Text, event, select, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -59,8 +66,12 @@ class AuditEvent(db.Model):
         ]
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
-    def compute_hash(self) -> str:
-        """SHA-256 over the previous hash and this row."""
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """The HMAC-SHA-256 of this row (the previous hash included), with the chain's key."""
+        return hmac.new(key or chain_key(), self.payload().encode(), hashlib.sha256).hexdigest()
+
+    def unkeyed_hash(self) -> str:
+        """The plain SHA-256 the chain used before it had a key (for audit-reseal)."""
         return hashlib.sha256(self.payload().encode()).hexdigest()
 
     def before_dict(self) -> dict[str, Any]:
@@ -100,6 +111,12 @@ for _dialect, _statements in _NO_CHANGE.items():
         event.listen(
             AuditEvent.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect)
         )
+
+
+def chain_key() -> bytes:
+    """The key of the chain's HMACs: AUDIT_KEY (app/__init__.py reads it from the instance
+    folder when the environment does not set it)."""
+    return current_app.config["AUDIT_KEY"].encode()
 
 
 def append_only_statements(dialect: str) -> list[str]:
@@ -170,11 +187,13 @@ def record(
 
 @dataclass
 class ChainReport:
-    """What audit-verify found."""
+    """What audit-verify found: how many rows it checked, the first bad row and why, and the
+    last row's hash."""
 
     checked: int
     broken_at: int | None
     reason: str = ""
+    head: str = GENESIS
 
     @property
     def ok(self) -> bool:
@@ -182,26 +201,75 @@ class ChainReport:
         return self.broken_at is None
 
 
-def verify_chain(batch: int = 5000) -> ChainReport:
-    """Walk the chain in id order and check every link and hash."""
+def verify_chain(batch: int = 5000, keyed: bool = True) -> ChainReport:
+    """Walk the chain in id order and check every link and hash (`keyed=False`: the plain
+    SHA-256 of a chain made before the key, which only audit-reseal accepts)."""
     prev = GENESIS
     checked = 0
     last_id = 0
+    key = chain_key() if keyed else b""
     while True:
         rows = db.session.scalars(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
         ).all()
         if not rows:
-            return ChainReport(checked, None)
+            return ChainReport(checked, None, head=prev)
         for row in rows:
             if row.prev_hash != prev:
                 return ChainReport(checked, row.id, "link")
-            if row.compute_hash() != row.hash:
+            if (row.compute_hash(key) if keyed else row.unkeyed_hash()) != row.hash:
                 return ChainReport(checked, row.id, "hash")
             prev = row.hash
             checked += 1
             last_id = row.id
         db.session.expunge_all()
+
+
+def shortened(report: ChainReport, last: dict | None) -> str:
+    """Why a verified chain is not the one the last verification saw, or "": it must still
+    hold that many rows, the last of them with the hash seen then."""
+    if not last:
+        return ""
+    count, head = int(last.get("count", 0)), last.get("head", GENESIS)
+    if report.checked < count:
+        return f"the chain has {report.checked} rows, {count} at the last verification"
+    if count and db.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == count)) != head:
+        return f"row {count} is not the row the last verification ended with"
+    return ""
+
+
+def reseal() -> int:
+    """Move a chain made before the key to keyed HMACs: check it as it was made, then
+    recompute every link with the key, the append-only triggers lifted for this transaction
+    only. Returns how many rows were resealed; ValueError when the old chain is broken."""
+    report = verify_chain(keyed=False)
+    if not report.ok:
+        raise ValueError(f"the chain is broken at row {report.broken_at} ({report.reason}); "
+                         "nothing was resealed")
+    dialect = db.session.get_bind().dialect.name
+    _set_append_only(dialect, False)
+    prev = GENESIS
+    key = chain_key()
+    for row in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        row.prev_hash = prev
+        row.hash = prev = row.compute_hash(key)
+    db.session.flush()
+    _set_append_only(dialect, True)
+    record("audit.reseal", object_type="audit_event", object_id=report.checked,
+           after={"rows": report.checked})
+    return report.checked
+
+
+def _set_append_only(dialect: str, on: bool) -> None:
+    if dialect == "postgresql":
+        verb = "ENABLE" if on else "DISABLE"
+        db.session.execute(text(f"ALTER TABLE audit_event {verb} TRIGGER audit_event_no_change"))
+    elif on:
+        for statement in _NO_CHANGE["sqlite"]:
+            db.session.execute(text(statement))
+    else:
+        for name in ("audit_event_no_update", "audit_event_no_delete"):
+            db.session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

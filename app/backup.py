@@ -1,5 +1,6 @@
 """Online backup and restore: the SQLite backup API, or pg_dump/pg_restore on PostgreSQL."""
 
+import os
 import shutil
 import sqlite3
 import subprocess  # noqa: S404 — runs pg_dump/pg_restore with fixed arguments, no shell
@@ -25,6 +26,9 @@ def _tool(name: str) -> str:
 def backup(path: Path) -> None:
     """Copy the live database to `path` while the app keeps serving and writing."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Readable by the owner only from its first byte: made empty with that mode, then filled.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    os.chmod(path, 0o600)  # a file that was there before keeps its mode otherwise
     if db.engine.dialect.name == "sqlite":
         raw = db.engine.raw_connection()
         try:

@@ -1,5 +1,6 @@
-"""flask commands: demo, create-supervisor, audit-verify, backup, restore."""
+"""flask commands: demo, create-supervisor, audit-verify, audit-reseal, backup, restore."""
 
+import json
 from pathlib import Path
 
 import click
@@ -59,14 +60,37 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("audit-verify")
     def audit_verify_command() -> None:
-        """Check the audit trail's hash chain from the first row to the last."""
+        """Check the audit trail's keyed chain from the first row to the last, and that it
+        still holds what the last verification saw (instance/audit_head.json)."""
         report = audit.verify_chain()
         if not report.ok:
+            hint = ""
+            if report.broken_at == 1 and audit.verify_chain(keyed=False).ok:
+                hint = " The chain was made before it had a key: run flask audit-reseal once."
             raise click.ClickException(
                 f"Audit chain broken at row {report.broken_at} ({report.reason}) "
-                f"after {report.checked} good rows."
+                f"after {report.checked} good rows.{hint}"
             )
+        head = _head_file(app)
+        last = json.loads(head.read_text(encoding="utf-8")) if head.is_file() else None
+        cut = audit.shortened(report, last)
+        if cut:
+            raise click.ClickException(f"Audit chain cut short: {cut}.")
+        _remember_head(head, report)
         click.echo(f"Audit chain intact: {report.checked} rows.")
+
+    @app.cli.command("audit-reseal")
+    def audit_reseal_command() -> None:
+        """Move an audit chain made before the key to keyed HMACs (once): it checks the chain
+        as it was made, then reseals every row; the reseal is audited."""
+        try:
+            rows = audit.reseal()
+        except ValueError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        _remember_head(_head_file(app), audit.verify_chain())
+        click.echo(f"Audit chain resealed with its key: {rows} rows, and the reseal audited.")
 
     @app.cli.command("backup")
     @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
@@ -87,6 +111,19 @@ def init_app(app: Flask) -> None:
         if not backups.integrity_ok():
             raise click.ClickException("The restored database failed its integrity check.")
         click.echo(f"Restored from {path}.")
+
+
+def _head_file(app: Flask) -> Path:
+    """Where audit-verify keeps what it last saw: AUDIT_HEAD_FILE, else in the instance folder,
+    outside the database it vouches for."""
+    return Path(app.config.get("AUDIT_HEAD_FILE") or Path(app.instance_path) / "audit_head.json")
+
+
+def _remember_head(path: Path, report: audit.ChainReport) -> None:
+    """Keep the chain's length and last hash outside the database, for the next check."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"count": report.checked, "head": report.head}), encoding="utf-8")
+    path.chmod(0o600)
 
 
 def wipe_database() -> None:

@@ -11,6 +11,8 @@ class Config:
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    # The audit chain's HMAC key; without it, instance/audit_key (made on first start).
+    AUDIT_KEY = os.environ.get("AUDIT_KEY", "")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     CENTER_NAME = os.environ.get("CENTER_NAME", "")
     CENTER_TIMEZONE = os.environ.get("CENTER_TIMEZONE", "Asia/Shanghai")

@@ -36,7 +36,20 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    files = [row[2] for row in cursor.execute("PRAGMA database_list") if row[2]]
     cursor.close()
+    for path in files:
+        owner_only(path)
+
+
+def owner_only(path: str) -> None:
+    """The database file, and the WAL files SQLite makes with the same mode, readable and
+    writable by the owner only (SECURITY.md: the database, its WAL files, every backup)."""
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            os.chmod(name, 0o600)
+        except FileNotFoundError:
+            continue
 
 
 class WriterQueue:

@@ -94,6 +94,8 @@ def test_config(tmp_path, **extra) -> dict:  # noqa: PT028
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-0123456789abcdefghijklmnop",
+        "AUDIT_KEY": "test-audit-key-0123456789abcdefghijklmnop",
+        "AUDIT_HEAD_FILE": str(tmp_path / "audit_head.json"),
         "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
         "ARGON2_MEMORY_KIB": 1024,
         "ARGON2_TIME_COST": 1,

@@ -5,12 +5,15 @@ object, before/after, when (UTC), from where. The audit table is append-only and
 rule, not from the module's own payload()."""
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, date, datetime, time
 
 import pytest
+from flask import current_app
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from app import audit
 from app.audit import GENESIS, AuditEvent
@@ -18,11 +21,12 @@ from app.extensions import db
 
 
 def expected_hash(row: AuditEvent) -> str:
-    """SHA-256 over the row's fields, in the order the chain was defined with."""
+    """HMAC-SHA-256 with the chain's key (issue 13: "Each link is an HMAC with a key kept
+    outside the database") over the row's fields, in the order the chain was defined with."""
     fields = [row.id, row.at.isoformat(), row.actor_id, row.actor_role, row.action,
               row.object_type, row.object_id, row.before, row.after, row.address, row.prev_hash]
-    return hashlib.sha256(
-        json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()).hexdigest()
+    return hmac.new(current_app.config["AUDIT_KEY"].encode(), json.dumps(
+        fields, ensure_ascii=False, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
 
 
 def test_the_first_row_starts_the_chain_and_each_next_row_links_to_the_last(app, clock):
@@ -196,3 +200,128 @@ def test_the_append_only_guard_exists_for_both_databases_and_no_other(app):
 def test_an_empty_before_or_after_reads_as_no_fields(app):
     row = AuditEvent(before="", after="")
     assert (row.before_dict(), row.after_dict(), row.changes()) == ({}, {}, [])
+
+
+# --- issue 13: "A keyed audit chain" ---------------------------------------------------------
+
+def _rewrite(rows_hash) -> None:
+    """What someone with write access to the database (and no key) could do: lift the
+    append-only triggers and rewrite every link with a hash of their choosing."""
+    from app.audit import _set_append_only
+
+    dialect = db.session.get_bind().dialect.name
+    _set_append_only(dialect, False)
+    prev = GENESIS
+    for row in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+        row.prev_hash = prev
+        row.hash = prev = rows_hash(row)
+    db.session.flush()
+    _set_append_only(dialect, True)
+    db.session.commit()
+
+
+def _events(n: int) -> None:
+    for i in range(n):
+        audit.record("test.event", object_type="test", object_id=i)
+    db.session.commit()
+
+
+def test_a_chain_recomputed_with_plain_sha256_is_detected(app, clock):
+    """"A chain recomputed with plain SHA-256 ... is detected"; with the key it would not be."""
+    _events(3)
+    assert audit.verify_chain().ok
+    _rewrite(lambda row: row.unkeyed_hash())
+    report = audit.verify_chain()
+    assert (report.ok, report.broken_at, report.reason) == (False, 1, "hash")
+    _rewrite(lambda row: hmac.new(b"another key", row.payload().encode(),
+                                  hashlib.sha256).hexdigest())
+    assert audit.verify_chain().broken_at == 1
+    _rewrite(lambda row: row.compute_hash())
+    assert audit.verify_chain().ok
+
+
+def test_audit_verify_finds_a_chain_cut_short_at_its_end(app, runner, clock):
+    """"flask audit-verify also checks the row count and head recorded at the last
+    verification, which are kept outside the database too"; "cut short at its end, is
+    detected"."""
+    _events(4)
+    first = runner.invoke(args=["audit-verify"])
+    assert first.exit_code == 0 and "4 rows" in first.output
+    kept = json.loads(open(app.config["AUDIT_HEAD_FILE"]).read())
+    assert kept == {"count": 4, "head": db.session.get(AuditEvent, 4).hash}
+    _events(1)  # the chain grows: fine
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+    from app.audit import _set_append_only
+
+    dialect = db.session.get_bind().dialect.name
+    _set_append_only(dialect, False)  # the last two rows removed, as an intruder would
+    db.session.execute(text("DELETE FROM audit_event WHERE id > 3"))
+    _set_append_only(dialect, True)
+    db.session.commit()
+    assert audit.verify_chain().ok  # the rest still links: only the remembered end shows it
+    cut = runner.invoke(args=["audit-verify"])
+    assert cut.exit_code == 1 and "cut short: the chain has 3 rows, 5 at the last" in cut.output
+
+
+def test_audit_verify_finds_the_end_rewritten_after_the_last_check(app, runner, clock):
+    _events(3)
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+    from app.audit import _set_append_only
+
+    dialect = db.session.get_bind().dialect.name
+    _set_append_only(dialect, False)
+    db.session.execute(text("DELETE FROM audit_event WHERE id = 3"))
+    _set_append_only(dialect, True)
+    db.session.commit()
+    _events(1)  # a new third row, keyed and linked (as someone holding the key could)
+    result = runner.invoke(args=["audit-verify"])
+    assert result.exit_code == 1 and "row 3 is not the row the last verification" in result.output
+
+
+def test_an_unkeyed_chain_is_resealed_by_one_audited_command(app, runner, clock):
+    """"Moving today's chain to HMAC is one audited command: it verifies the old chain, then
+    reseals it.\""""
+    _events(3)
+    _rewrite(lambda row: row.unkeyed_hash())  # a chain as it was before the key
+    told = runner.invoke(args=["audit-verify"])
+    assert told.exit_code == 1 and "flask audit-reseal" in told.output
+    done = runner.invoke(args=["audit-reseal"])
+    assert done.exit_code == 0 and "3 rows" in done.output
+    assert audit.verify_chain().ok and audit.verify_chain().checked == 4
+    (row,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.reseal"))
+    assert json.loads(row.after) == {"rows": 3}
+    assert runner.invoke(args=["audit-verify"]).exit_code == 0
+    with pytest.raises(DBAPIError):  # append-only again
+        db.session.execute(text("DELETE FROM audit_event WHERE id = 1"))
+    db.session.rollback()
+
+
+def test_a_broken_unkeyed_chain_is_not_resealed(app, runner, clock):
+    _events(3)
+    _rewrite(lambda row: row.unkeyed_hash())
+    from app.audit import _set_append_only
+
+    dialect = db.session.get_bind().dialect.name
+    _set_append_only(dialect, False)
+    db.session.execute(text("UPDATE audit_event SET after = '{\"x\": 1}' WHERE id = 2"))
+    _set_append_only(dialect, True)
+    db.session.commit()
+    result = runner.invoke(args=["audit-reseal"])
+    assert result.exit_code == 1 and "broken at row 2" in result.output
+    assert db.session.get(AuditEvent, 1).hash == db.session.get(AuditEvent, 1).unkeyed_hash()
+
+
+def test_the_key_lives_in_the_instance_folder_readable_by_its_owner_only(tmp_path, monkeypatch):
+    """"Each link is an HMAC with a key kept outside the database, in the instance folder like
+    the secret key.\""""
+    from app import create_app
+
+    monkeypatch.setenv("CALLFLOOR_INSTANCE", str(tmp_path))
+    monkeypatch.setattr("app.config.Config.AUDIT_KEY", "")
+    config = {"SECRET_KEY": "9f8e7d6c5b4a39281706f5e4d3c2b1a0" * 2, "TESTING": False,
+              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite'}"}
+    first = create_app(config).config["AUDIT_KEY"]
+    key_file = tmp_path / "audit_key"
+    assert key_file.read_text().strip() == first and len(first) == 64
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert create_app(config).config["AUDIT_KEY"] == first  # the same key on every start

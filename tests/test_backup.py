@@ -243,3 +243,23 @@ def test_restore_refuses_without_confirmation(app, runner, tmp_path):
 def test_restore_of_a_missing_file_fails(runner, tmp_path):
     result = runner.invoke(args=["restore", str(tmp_path / "nope.backup"), "--yes"])
     assert result.exit_code != 0
+
+
+# Issue 13: "Files readable by the owner only: the database, its WAL files, every backup."
+def test_the_database_its_wal_files_and_every_backup_are_the_owners_only(app, make_user,
+                                                                         tmp_path):
+    make_user()  # a write: the WAL files exist now
+    db.session.commit()
+    target = tmp_path / "backups" / "nightly.db"
+    target.parent.mkdir()
+    target.write_bytes(b"")
+    target.chmod(0o644)  # an older file of that name, readable by anyone
+    backups.backup(target)
+    if db.engine.dialect.name == "sqlite":
+        live = db.engine.url.database
+        files = [Path(live), Path(f"{live}-wal"), Path(f"{live}-shm")]
+        assert all(f.exists() for f in files)
+    else:
+        files = []
+    for path in [*files, target]:
+        assert path.stat().st_mode & 0o777 == 0o600, path
