@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 
 import pytest
 from flask import current_app
@@ -247,7 +248,7 @@ def test_audit_verify_finds_a_chain_cut_short_at_its_end(app, runner, clock):
     _events(4)
     first = runner.invoke(args=["audit-verify"])
     assert first.exit_code == 0 and "4 rows" in first.output
-    kept = json.loads(open(app.config["AUDIT_HEAD_FILE"]).read())
+    kept = json.loads(Path(app.config["AUDIT_HEAD_FILE"]).read_text())
     assert kept == {"count": 4, "head": db.session.get(AuditEvent, 4).hash}
     _events(1)  # the chain grows: fine
     assert runner.invoke(args=["audit-verify"]).exit_code == 0
