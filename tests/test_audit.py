@@ -421,11 +421,25 @@ def test_supervisor_browses_and_filters_the_trail(app, client, login_as, make_us
     nobody = client.get("/audit", query_string={"actor": "nobody-here"})
     assert audit_table(nobody.text) == []
 
+    # Issue 13: "The action filter finds what it shows: typing 新增人员 or 登录 finds those
+    # rows" (the names the trail shows, in either language, and the codes).
+    by_words = client.get("/audit", query_string={"action": "登录"})
+    assert [a for _w, a in audit_table(by_words.text)] == ["auth.sign_in", "auth.sign_in"]
+    by_english = client.get("/audit", query_string={"action": "grade changed"})
+    assert audit_table(by_english.text) == [(boss.name, "person.grade")]
+    assert audit_table(client.get("/audit", query_string={"action": "新增人员"}).text) == []
+    post_form(client, "/people/new", {
+        "name": "李娜", "employee_no": "CF9001", "username": "lina", "phone": "13912345678",
+        "role": "agent", "team_id": "", "grade": "junior", "hire_date": "2026-09-01",
+        "probation_until": "", "status": "active"}, token_page="/people/new")
+    added = client.get("/audit", query_string={"action": "新增人员"})
+    assert audit_table(added.text) == [(boss.name, "person.create")]
+
     fragment = client.get("/audit", query_string={"action": "person."},
                           headers={**HX, "HX-Target": "results"})
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
-    assert audit_table(fragment.text) == [(boss.name, "person.grade")]
+    assert audit_table(fragment.text) == [(boss.name, "person.create"), (boss.name, "person.grade")]
 
 
 def test_the_trail_reads_in_words_and_links_its_objects(app, client, login_as, make_user):

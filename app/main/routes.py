@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from flask import Response, current_app, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Optional
@@ -16,7 +16,7 @@ from app.auth.routes import safe_next
 from app.extensions import db
 from app.forms import ConfirmForm, choices
 from app.htmx import render, see_other
-from app.i18n import datetime_filter
+from app.i18n import datetime_filter, force_locale
 from app.i18n import lazy_gettext as _l
 from app.main import bp
 from app.pagination import paginate
@@ -91,7 +91,7 @@ def list_audit():
     stmt = select(audit.AuditEvent).options(joinedload(audit.AuditEvent.actor))
     if form.validate():
         if form.action.data:
-            stmt = stmt.where(audit.AuditEvent.action.startswith(form.action.data.strip()[:64]))
+            stmt = stmt.where(_action_matches(form.action.data.strip()[:64]))
         if form.object_type.data:
             stmt = stmt.where(audit.AuditEvent.object_type == form.object_type.data)
         if form.actor.data:
@@ -113,6 +113,25 @@ def list_audit():
                   object_url=_object_url,
                   shown=_shown,
                   status=422 if form.errors else 200)
+
+
+def _action_matches(typed: str):
+    """The rows whose action is what the person typed: its words as the trail shows them
+    (新增人员, 登录 ...: every action whose name holds the text, in the page's language or the
+    other), or the start of its code (person., auth.sign_in)."""
+    wanted = typed.casefold()
+    codes = [code for code, label in areas.audit_actions().items()
+             if wanted in str(label).casefold() or wanted in _in_every_language(label)]
+    return or_(audit.AuditEvent.action.startswith(typed), audit.AuditEvent.action.in_(codes))
+
+
+def _in_every_language(label) -> str:
+    """A lazy label's words in each language the app speaks, for searching."""
+    words = []
+    for locale in current_app.config["LANGUAGES"]:
+        with force_locale(locale):
+            words.append(str(label).casefold())
+    return " | ".join(words)
 
 
 def _object_url(object_type: str, object_id: str) -> str | None:
