@@ -25,6 +25,8 @@ from xml.etree import ElementTree
 
 from flask_babel import gettext as _
 
+from app.forms import has_control
+
 MAX_COLUMNS = 64  # columns read from a row; cells further right are left unread
 MAX_CELL = 2000  # characters in one cell
 MAX_PART = 96 * 1024 * 1024  # uncompressed bytes of one part of an .xlsx
@@ -67,6 +69,9 @@ def read(filename: str, data: bytes, limit: int, wanted=None) -> Sheet:
 def _cell(text: str) -> str:
     if len(text) > MAX_CELL:
         raise SheetError(_("A cell holds more than %(n)d characters.", n=MAX_CELL))
+    if has_control(text):
+        raise SheetError(_("A cell holds invisible control characters: remove them and upload "
+                           "the file again."))
     return text
 
 

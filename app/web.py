@@ -12,6 +12,7 @@ from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from app import access, areas, htmx
+from app.forms import has_control
 from app.timeutil import FIRST_DAY, LAST_DAY
 
 ROW_ID_MAX = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
@@ -138,11 +139,37 @@ def _navigation_links(role: str, locale: str, endpoint: str | None) -> Markup:
 
 
 def refuse_nul():
-    """before_request: no NUL character anywhere in the input. PostgreSQL cannot store one in
-    text, and no person types one; refusing it here keeps both databases alike."""
+    """before_request: no NUL character anywhere in the input (PostgreSQL cannot store one in
+    text, and no person types one; refusing it here keeps both databases alike), and no
+    control character (app/forms.py, CONTROL) in the path, the query or a JSON body. A form's
+    fields say so beside the field instead (app.forms.Form)."""
     values = [*request.args.values(), *request.form.values(), request.path]
     if any("\x00" in value for value in values):
         abort(400)
+    if any(has_control(value) for value in [*request.args.values(), request.path]):
+        abort(400)
+    if request.is_json:
+        try:
+            body = request.get_json(silent=True)
+        except RecursionError:  # nested past what the parser follows: no person sends that
+            abort(400)
+        if _json_has_control(body):
+            abort(400)
+
+
+def _json_has_control(value, depth: int = 0) -> bool:
+    """Whether a JSON body holds a control character in any text, keys included; a body
+    nested deeper than 20 levels counts as one that does."""
+    if isinstance(value, str):
+        return has_control(value)
+    if isinstance(value, dict | list) and depth >= 20:
+        return True
+    if isinstance(value, dict):
+        return any(_json_has_control(k, depth + 1) or _json_has_control(v, depth + 1)
+                   for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_control(v, depth + 1) for v in value)
+    return False
 
 
 def init_app(app: Flask) -> None:
