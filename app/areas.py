@@ -23,6 +23,7 @@ from app.extensions import db
 EXTENSION = "callfloor.areas"
 ACCESS_EXTENSION = "callfloor.access"
 AUDIT_ACTIONS = "callfloor.audit_actions"
+AUDIT_WORDS = "callfloor.audit_words"
 AUDIT_OBJECTS = "callfloor.audit_objects"
 
 
@@ -100,6 +101,14 @@ class Area:
     # of object it records, with the page that shows one: (label, endpoint, argument).
     audit_actions: Mapping[str, Any] = field(default_factory=dict)
     audit_objects: Mapping[str, tuple[Any, str | None, str | None]] = field(default_factory=dict)
+    # ... and in words: what each recorded field is called (the form's label), the words for
+    # a field's values by kind of object ((object kind, field) -> {value: words}), which kind
+    # of object a field's id names (team_id -> team), and how to name objects of a kind
+    # (ids -> {id: "张三 (CF1001)"}, one query for a page of rows).
+    audit_fields: Mapping[str, Any] = field(default_factory=dict)
+    audit_values: Mapping[tuple[str, str], Mapping[str, Any]] = field(default_factory=dict)
+    audit_refs: Mapping[str, str] = field(default_factory=dict)
+    audit_names: Mapping[str, Callable[[list[int]], dict[int, str]]] = field(default_factory=dict)
     # The settings this area owns (app.settings.Spec); the settings page groups them by area.
     settings: tuple[Any, ...] = ()
     # The kinds of notification this area posts to the inbox (app/inbox): each kind's words,
@@ -134,6 +143,11 @@ def register(app: Flask, area: Area) -> None:
     app.extensions.setdefault(ACCESS_EXTENSION, {}).update(area.access)
     app.extensions.setdefault(AUDIT_ACTIONS, {}).update(area.audit_actions)
     app.extensions.setdefault(AUDIT_OBJECTS, {}).update(area.audit_objects)
+    words = app.extensions.setdefault(AUDIT_WORDS, AuditWords({}, {}, {}, {}))
+    words.fields.update(area.audit_fields)
+    words.values.update(area.audit_values)
+    words.refs.update(area.audit_refs)
+    words.names.update(area.audit_names)
     if area.setup is not None:
         area.setup(app)
 
@@ -221,6 +235,21 @@ def waiting_counts(actor, kinds: list[Waiting] | None = None) -> dict[str, int]:
 def audit_actions(app: Flask | None = None) -> dict[str, Any]:
     """What each audited action is called, from every area (merged as they registered)."""
     return (app or current_app).extensions.get(AUDIT_ACTIONS, {})
+
+
+@dataclass(frozen=True)
+class AuditWords:
+    """Every area's audit words together (Area.audit_fields, _values, _refs, _names)."""
+
+    fields: dict[str, Any]
+    values: dict[tuple[str, str], Mapping[str, Any]]
+    refs: dict[str, str]
+    names: dict[str, Callable[[list[int]], dict[int, str]]]
+
+
+def audit_words(app: Flask | None = None) -> AuditWords:
+    """The audit trail's words, from every area."""
+    return (app or current_app).extensions.get(AUDIT_WORDS, AuditWords({}, {}, {}, {}))
 
 
 def audit_objects(app: Flask | None = None) -> dict[str, tuple[Any, str | None, str | None]]:

@@ -461,7 +461,7 @@ def test_the_trail_reads_in_words_and_links_its_objects(app, client, login_as, m
     options = trail.split('id="object_type"')[1].split("</select>")[0]
     assert all(f'value="{kind}"' in options for kind in object_labels)
     assert '<option value="evaluation">质检评分</option>' in options
-    assert f'<a href="/people/{agent.id}">人员 {agent.id}</a>' in trail
+    assert f'<a href="/people/{agent.id}">人员 被调级人 ({agent.employee_no})</a>' in trail
     assert '<a href="/leave/7">请假申请 7</a>' in trail
     assert "2026/3/2 01:05" in trail  # 17:05 UTC is the next day, 01:05, in Shanghai
     assert "<del>—</del>" in trail and "<ins>3, 4</ins>" in trail
@@ -469,6 +469,29 @@ def test_the_trail_reads_in_words_and_links_its_objects(app, client, login_as, m
     only = client.get("/audit", query_string={"object_type": "leave_request"}).text
     assert [a for _w, a in audit_table(only)] == ["leave.ask"]
     assert re.search(r"<td>\s*人员", only) is None
+
+
+def test_fields_and_values_read_as_the_pages_show_them(app, client, login_as, make_user,
+                                                       make_team):
+    """Issue 13: "Field names are the labels the forms show, and values are the words the
+    pages show, e.g. status: 待组长审批 → 待主管审批, never pending_leads. Objects are named:
+    人员 张三 (CF1001), never 人员 45" (point 14)."""
+    login_as("supervisor")
+    team = make_team("一组")
+    person = make_user(name="张三", employee_no="CF1001", grade="junior")
+    audit.record("leave.approve", object_type="leave_request", object_id=9,
+                 before={"status": "pending_lead"}, after={"status": "pending_supervisor"})
+    audit.record("person.update", person, before={"role": "agent", "team_id": None,
+                                                  "status": "active"},
+                 after={"role": "lead", "team_id": team.id, "status": "retraining"})
+    db.session.commit()
+    trail = client.get("/audit").text
+    assert "状态：</span> <del>待组长审批</del> → <ins>待主管审批</ins>" in trail
+    assert "pending_lead" not in trail
+    assert "角色：</span> <del>座席员</del> → <ins>组长</ins>" in trail
+    assert "班组：</span> <del>—</del> → <ins>一组</ins>" in trail
+    assert "状态：</span> <del>在岗</del> → <ins>待岗培训</ins>" in trail
+    assert f'<a href="/people/{person.id}">人员 张三 (CF1001)</a>' in trail
 
 
 def test_every_table_an_audit_row_can_name_has_a_label(app):

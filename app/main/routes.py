@@ -107,12 +107,53 @@ def list_audit():
             stmt = stmt.where(audit.AuditEvent.at < end)
     page = paginate(stmt.order_by(audit.AuditEvent.id.desc()))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
+    words = TrailWords(areas.audit_words(), page.items)
     return render("main/list_audit.html", block="results", form=form, page=page, args=args,
                   actions=areas.audit_actions(),
                   objects={kind: label for kind, (label, _page, _arg) in objects.items()},
-                  object_url=_object_url,
-                  shown=_shown,
+                  object_url=_object_url, words=words,
                   status=422 if form.errors else 200)
+
+
+class TrailWords:
+    """The audit trail of one page in words: field names as the forms label them, values as
+    the pages show them (待组长审批, not pending_lead), and objects by name (人员 张三
+    (CF1001), not 人员 45), every kind named in one query for the page."""
+
+    def __init__(self, words: areas.AuditWords, events) -> None:
+        self.words = words
+        wanted: dict[str, set[int]] = {}
+        for event in events:
+            if event.object_id.isdigit():
+                wanted.setdefault(event.object_type, set()).add(int(event.object_id))
+            for key, _had, old, new in event.changes():
+                kind = words.refs.get(key)
+                for value in (old, new):
+                    if kind and isinstance(value, int) and not isinstance(value, bool):
+                        wanted.setdefault(kind, set()).add(value)
+        self.names = {kind: words.names[kind](sorted(ids)) for kind, ids in wanted.items()
+                      if kind in words.names}
+
+    def field(self, key: str) -> str:
+        """A recorded field's name."""
+        label = self.words.fields.get(key)
+        return str(label) if label is not None else key
+
+    def value(self, object_type: str, key: str, value) -> str:
+        """A recorded value as the pages show it."""
+        found = self.words.values.get((object_type, key), {})
+        if isinstance(value, str) and value in found:
+            return str(found[value])
+        kind = self.words.refs.get(key)
+        if kind and isinstance(value, int) and not isinstance(value, bool):
+            return self.names.get(kind, {}).get(value) or str(value)
+        return _shown(value)
+
+    def name(self, object_type: str, object_id: str) -> str:
+        """An object's name, or its id when its kind has no name."""
+        if object_id.isdigit():
+            return self.names.get(object_type, {}).get(int(object_id)) or object_id
+        return object_id
 
 
 def _action_matches(typed: str):

@@ -8,6 +8,7 @@ from app.areas import Area, NavLink, Panel
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
 from app.people import bp, policy, services
+from app.people.forms import GRADE_LABELS, ROLE_LABELS, STATUS_LABELS
 from app.people.models import Role, Status, User
 
 
@@ -84,6 +85,17 @@ AREA = Area(
         "user": (_l("Person"), "people.show_person", "person_id"),
         "team": (_l("Team"), None, None),
     },
+    audit_fields={
+        "name": _l("Name"), "employee_no": _l("Employee no."), "username": _l("Username"),
+        "phone": _l("Phone"), "role": _l("Role"), "team_id": _l("Team"), "grade": _l("Grade"),
+        "hire_date": _l("Hire date"), "probation_until": _l("Probation until"),
+        "status": _l("Status"), "lead_id": _l("Team lead"), "to_grade": _l("New grade"),
+        "effective_on": _l("Effective from"), "note": _l("Note"), "locale": _l("Language"),
+    },
+    audit_values={("user", "role"): ROLE_LABELS, ("user", "grade"): GRADE_LABELS,
+                  ("user", "to_grade"): GRADE_LABELS, ("user", "status"): STATUS_LABELS},
+    audit_refs={"team_id": "team", "lead_id": "user", "user_id": "user"},
+    audit_names={"user": services.people_names, "team": services.team_names},
     template_globals={"people_policy": policy},
 )
 

@@ -238,3 +238,16 @@ def _actor_id() -> int | None:
     if has_request_context() and current_user.is_authenticated:
         return current_user.id
     return None
+
+
+def people_names(ids: list[int]) -> dict[int, str]:
+    """People as the audit trail names them: 张三 (CF1001)."""
+    rows = db.session.execute(select(User.id, User.name, User.employee_no).where(
+        User.id.in_(ids))) if ids else []
+    return {pid: f"{name} ({number})" for pid, name, number in rows}
+
+
+def team_names(ids: list[int]) -> dict[int, str]:
+    """Teams by their names."""
+    rows = db.session.execute(select(Team.id, Team.name).where(Team.id.in_(ids))) if ids else []
+    return dict(rows.all()) if ids else {}

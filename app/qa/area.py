@@ -6,6 +6,7 @@ from datetime import date
 import click
 from flask import Flask
 from flask_babel import ngettext
+from sqlalchemy import select
 
 from app.access import (
     ON_THE_FLOOR,
@@ -19,7 +20,19 @@ from app.access import (
 from app.areas import Area, NavLink, Panel, Waiting
 from app.extensions import db
 from app.i18n import lazy_gettext as _l
-from app.qa import api, bp, calibration, demo, home, notifications, policy, rules
+from app.qa import (
+    api,
+    bp,
+    calibration,
+    call_routes,
+    demo,
+    home,
+    notifications,
+    policy,
+    rule_routes,
+    rules,
+)
+from app.qa.models import SamplingRule
 from app.settings import Kind, Spec
 from app.timeutil import utcnow
 from app.workflow import Refusal
@@ -47,6 +60,12 @@ def _setup(app: Flask) -> None:
         for draw in made:
             click.echo(f"{draw.day.isoformat()}  rule {draw.rule_id}: {len(draw.picks)} calls")
         click.echo(f"Drew {len(made)} samples.")
+
+
+def _rule_names(ids: list[int]) -> dict[int, str]:
+    """Sampling rules by their names, for the audit trail."""
+    return dict(db.session.execute(select(SamplingRule.id, SamplingRule.name).where(
+        SamplingRule.id.in_(ids))).all()) if ids else {}
 
 
 AREA = Area(
@@ -147,6 +166,9 @@ AREA = Area(
         "calibration": (_l("Calibration"), "qa.show_calibration", "calibration_id"),
         "report": (_l("QA report"), None, None),
     },
+    audit_values={("evaluation", "status"): call_routes.EVALUATION_STATUS,
+                  ("sampling_rule", "status"): rule_routes.RULE_STATUS},
+    audit_names={"sampling_rule": _rule_names},
     template_globals={"qa_policy": policy},
     notification_kinds=notifications.KINDS,
     settings=(

@@ -6,7 +6,18 @@ from app.areas import Area, NavLink, Panel
 from app.i18n import lazy_gettext as _l
 from app.people.models import Role
 from app.settings import Kind, Spec
-from app.staff import bp, demo, leave_routes, notifications, pending, policy, schedule, swap_routes
+from app.staff import (
+    away_routes,
+    bp,
+    demo,
+    leave_routes,
+    notifications,
+    pending,
+    policy,
+    schedule,
+    swap_routes,
+)
+from app.staff.forms import LEAVE_KIND_LABELS
 from app.timeutil import center_today
 
 
@@ -112,6 +123,13 @@ AREA = Area(
         "handover_item": (_l("Handover item"), None, None),
         "away_request": (_l("Away request"), None, None),
     },
+    audit_fields={"kind": _l("Kind"), "reason": _l("Reason"), "signed_at": _l("Signed"),
+                  "closed_at": _l("Closed"), "first_day": _l("First day"),
+                  "last_day": _l("Last day"), "day": _l("Day")},
+    audit_values={("leave_request", "status"): leave_routes.STATUS_LABELS,
+                  ("leave_request", "kind"): LEAVE_KIND_LABELS,
+                  ("shift_swap", "status"): swap_routes.STATUS_LABELS,
+                  ("away_request", "status"): away_routes.STATUS_LABELS},
     template_globals={"staff_policy": policy},
     notification_kinds=notifications.KINDS,
     settings=(
