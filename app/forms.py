@@ -44,10 +44,14 @@ class Form(FlaskForm):
         """The fields' own checks, then control characters in any text."""
         valid = super().validate(extra_validators)
         for field in self:
-            if isinstance(field.data, str) and has_control(field.data):
+            if not (isinstance(field.data, str) and has_control(field.data)):
+                continue
+            valid = False
+            if field.type == "HiddenField":  # not typed by anyone: said above the form
+                self.form_errors.append(_l("The form came back changed; reload the page."))
+            else:
                 field.errors = [*field.errors, _l("Remove the invisible control characters "
                                                   "from this text.")]
-                valid = False
         return valid
 
 

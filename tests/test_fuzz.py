@@ -8,13 +8,16 @@ so the assertions hold whatever earlier examples left behind.
 
 from datetime import date
 from itertools import count
+from urllib.parse import unquote_plus
 
 import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from app.auth import services as auth_services
 from app.extensions import db
+from app.forms import has_control
 from app.people.models import GradeChange, Role, Team, User
 from tests.conftest import HX, PASSWORD, csrf_from, login
 from tests.routes_helper import ACCESS
@@ -100,11 +103,15 @@ def fill(values: dict, **real) -> dict:
 
 
 def sent_nul(request) -> bool:
-    """Whether the request carried a NUL character (url-encoded, so as %00) anywhere."""
+    """Whether the request carried what every route refuses before reading it (400): a NUL
+    character (url-encoded, so as %00) anywhere, or a control character (app/forms.py,
+    CONTROL) in its path or query. In a form's field, a control character is a 422 beside
+    the field instead."""
     stream = request.environ["wsgi.input"]
     stream.seek(0)
-    return b"%00" in stream.read() + request.environ.get("QUERY_STRING", "").encode() \
-        or "\x00" in request.path
+    query = request.environ.get("QUERY_STRING", "")
+    return b"%00" in stream.read() + query.encode() or "\x00" in request.path \
+        or has_control(unquote_plus(query)) or has_control(request.path)
 
 
 def check(response, allowed: set[int]):
@@ -203,10 +210,13 @@ NEW_PASSWORD = "a much longer passphrase 7"
                  confirm=field(NEW_PASSWORD), **STRAYS))
 def test_fuzz_change_password(client, agent, data):
     before = row(agent)
-    response = check(post(client, "/password", data), {303, 422})
+    response = check(post(client, "/password", data), {303, 422, 429})
     if response.status_code != 303:
         assert explains(response)
         assert row(agent) == before
+        if response.status_code == 429:  # five wrong current passwords lock the account
+            auth_services.unlock_account(db.session.get(User, agent.id))
+            db.session.commit()
     else:
         assert row(agent)["session_epoch"] == before["session_epoch"] + 1
         assert client.get("/").status_code == 200  # still signed in, on a fresh session

@@ -32,9 +32,9 @@ PINNED = {
     # viewer, count of the page, the page of people with their teams, teams for the filter
     ("supervisor", "/people"): 4,
     ("agent", "/people"): 4,
-    # viewer, unread notifications, head counts by team, role and status, what waits, next
-    # shifts
-    ("supervisor", "/"): 7,
+    # viewer, unread notifications, accounts locked after failed sign-ins, head counts by team,
+    # role and status, what waits, next shifts
+    ("supervisor", "/"): 8,
     # viewer, unread notifications, the team's members, what waits, sampling rules just
     # published for the team, next shifts, own team (its lead is the viewer, already loaded)
     ("lead", "/"): 7,
