@@ -66,9 +66,9 @@ class AuditEvent(db.Model):
         ]
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
-    def compute_hash(self, key: bytes | None = None) -> str:
+    def compute_hash(self) -> str:
         """The HMAC-SHA-256 of this row (the previous hash included), with the chain's key."""
-        return hmac.new(key or chain_key(), self.payload().encode(), hashlib.sha256).hexdigest()
+        return hmac.new(chain_key(), self.payload().encode(), hashlib.sha256).hexdigest()
 
     def unkeyed_hash(self) -> str:
         """The plain SHA-256 the chain used before it had a key (for audit-reseal)."""
@@ -207,7 +207,6 @@ def verify_chain(batch: int = 5000, keyed: bool = True) -> ChainReport:
     prev = GENESIS
     checked = 0
     last_id = 0
-    key = chain_key() if keyed else b""
     while True:
         rows = db.session.scalars(
             select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
@@ -217,7 +216,7 @@ def verify_chain(batch: int = 5000, keyed: bool = True) -> ChainReport:
         for row in rows:
             if row.prev_hash != prev:
                 return ChainReport(checked, row.id, "link")
-            if (row.compute_hash(key) if keyed else row.unkeyed_hash()) != row.hash:
+            if (row.compute_hash() if keyed else row.unkeyed_hash()) != row.hash:
                 return ChainReport(checked, row.id, "hash")
             prev = row.hash
             checked += 1
@@ -230,7 +229,7 @@ def shortened(report: ChainReport, last: dict | None) -> str:
     hold that many rows, the last of them with the hash seen then."""
     if not last:
         return ""
-    count, head = int(last.get("count", 0)), last.get("head", GENESIS)
+    count, head = last["count"], last["head"]
     if report.checked < count:
         return f"the chain has {report.checked} rows, {count} at the last verification"
     if count and db.session.scalar(select(AuditEvent.hash).where(AuditEvent.id == count)) != head:
@@ -246,30 +245,33 @@ def reseal() -> int:
     if not report.ok:
         raise ValueError(f"the chain is broken at row {report.broken_at} ({report.reason}); "
                          "nothing was resealed")
-    dialect = db.session.get_bind().dialect.name
-    _set_append_only(dialect, False)
+    _set_append_only(False)
     prev = GENESIS
-    key = chain_key()
     for row in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         row.prev_hash = prev
-        row.hash = prev = row.compute_hash(key)
+        row.hash = prev = row.compute_hash()
     db.session.flush()
-    _set_append_only(dialect, True)
+    _set_append_only(True)
     record("audit.reseal", object_type="audit_event", object_id=report.checked,
            after={"rows": report.checked})
     return report.checked
 
 
-def _set_append_only(dialect: str, on: bool) -> None:
-    if dialect == "postgresql":
-        verb = "ENABLE" if on else "DISABLE"
-        db.session.execute(text(f"ALTER TABLE audit_event {verb} TRIGGER audit_event_no_change"))
-    elif on:
-        for statement in _NO_CHANGE["sqlite"]:
-            db.session.execute(text(statement))
-    else:
-        for name in ("audit_event_no_update", "audit_event_no_delete"):
-            db.session.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+# Lifting the append-only triggers for one transaction, and setting them again (audit-reseal).
+_LIFT = {
+    "sqlite": ["DROP TRIGGER IF EXISTS audit_event_no_update",
+               "DROP TRIGGER IF EXISTS audit_event_no_delete"],
+    "postgresql": ["ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change"],
+}
+_SET_AGAIN = {
+    "sqlite": _NO_CHANGE["sqlite"],
+    "postgresql": ["ALTER TABLE audit_event ENABLE TRIGGER audit_event_no_change"],
+}
+
+
+def _set_append_only(on: bool) -> None:
+    for statement in (_SET_AGAIN if on else _LIFT)[db.session.get_bind().dialect.name]:
+        db.session.execute(text(statement))
 
 
 def snapshot(obj: Any, fields: list[str]) -> dict[str, Any]:

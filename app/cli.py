@@ -72,8 +72,12 @@ def init_app(app: Flask) -> None:
                 f"after {report.checked} good rows.{hint}"
             )
         head = _head_file(app)
-        last = json.loads(head.read_text(encoding="utf-8")) if head.is_file() else None
-        cut = audit.shortened(report, last)
+        try:
+            last = json.loads(head.read_text(encoding="utf-8")) if head.is_file() else None
+            cut = audit.shortened(report, last)
+        except (ValueError, KeyError, TypeError) as error:
+            raise click.ClickException(
+                f"{head} is not what audit-verify wrote; restore it from a backup.") from error
         if cut:
             raise click.ClickException(f"Audit chain cut short: {cut}.")
         _remember_head(head, report)

@@ -210,14 +210,13 @@ def _rewrite(rows_hash) -> None:
     append-only triggers and rewrite every link with a hash of their choosing."""
     from app.audit import _set_append_only
 
-    dialect = db.session.get_bind().dialect.name
-    _set_append_only(dialect, False)
+    _set_append_only(False)
     prev = GENESIS
     for row in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
         row.prev_hash = prev
         row.hash = prev = rows_hash(row)
     db.session.flush()
-    _set_append_only(dialect, True)
+    _set_append_only(True)
     db.session.commit()
 
 
@@ -254,10 +253,9 @@ def test_audit_verify_finds_a_chain_cut_short_at_its_end(app, runner, clock):
     assert runner.invoke(args=["audit-verify"]).exit_code == 0
     from app.audit import _set_append_only
 
-    dialect = db.session.get_bind().dialect.name
-    _set_append_only(dialect, False)  # the last two rows removed, as an intruder would
+    _set_append_only(False)  # the last two rows removed, as an intruder would
     db.session.execute(text("DELETE FROM audit_event WHERE id > 3"))
-    _set_append_only(dialect, True)
+    _set_append_only(True)
     db.session.commit()
     assert audit.verify_chain().ok  # the rest still links: only the remembered end shows it
     cut = runner.invoke(args=["audit-verify"])
@@ -269,10 +267,9 @@ def test_audit_verify_finds_the_end_rewritten_after_the_last_check(app, runner, 
     assert runner.invoke(args=["audit-verify"]).exit_code == 0
     from app.audit import _set_append_only
 
-    dialect = db.session.get_bind().dialect.name
-    _set_append_only(dialect, False)
+    _set_append_only(False)
     db.session.execute(text("DELETE FROM audit_event WHERE id = 3"))
-    _set_append_only(dialect, True)
+    _set_append_only(True)
     db.session.commit()
     _events(1)  # a new third row, keyed and linked (as someone holding the key could)
     result = runner.invoke(args=["audit-verify"])
@@ -290,7 +287,8 @@ def test_an_unkeyed_chain_is_resealed_by_one_audited_command(app, runner, clock)
     assert done.exit_code == 0 and "3 rows" in done.output
     assert audit.verify_chain().ok and audit.verify_chain().checked == 4
     (row,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "audit.reseal"))
-    assert json.loads(row.after) == {"rows": 3}
+    assert (row.object_type, row.object_id, json.loads(row.after)) == (
+        "audit_event", "3", {"rows": 3})
     assert runner.invoke(args=["audit-verify"]).exit_code == 0
     with pytest.raises(DBAPIError):  # append-only again
         db.session.execute(text("DELETE FROM audit_event WHERE id = 1"))
@@ -302,13 +300,13 @@ def test_a_broken_unkeyed_chain_is_not_resealed(app, runner, clock):
     _rewrite(lambda row: row.unkeyed_hash())
     from app.audit import _set_append_only
 
-    dialect = db.session.get_bind().dialect.name
-    _set_append_only(dialect, False)
+    _set_append_only(False)
     db.session.execute(text("UPDATE audit_event SET after = '{\"x\": 1}' WHERE id = 2"))
-    _set_append_only(dialect, True)
+    _set_append_only(True)
     db.session.commit()
     result = runner.invoke(args=["audit-reseal"])
-    assert result.exit_code == 1 and "broken at row 2" in result.output
+    assert result.exit_code == 1
+    assert "broken at row 2 (hash); nothing was resealed" in result.output
     assert db.session.get(AuditEvent, 1).hash == db.session.get(AuditEvent, 1).unkeyed_hash()
 
 

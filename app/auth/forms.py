@@ -51,7 +51,7 @@ class ChangePasswordForm(Form):
         if self.locked:
             raise ValidationError(_l("Too many attempts. Wait 15 minutes or ask a supervisor to "
                                      "unlock the account."))
-        if refused:
+        if refused == "wrong":
             raise ValidationError(_l("The current password is wrong."))
 
     def validate_new_password(self, field) -> None:

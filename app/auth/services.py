@@ -197,15 +197,15 @@ def check_current_password(user: User, password: str) -> str | None:
 
 def locked_accounts() -> list[tuple[User | None, str, datetime]]:
     """Every account name locked now, with its person (None for a name nobody has) and the
-    moment the lock ends, the latest lock first."""
-    rows = db.session.scalars(select(LoginThrottle).where(
-        LoginThrottle.key.startswith("account:"), LoginThrottle.locked_until > utcnow())
-        .order_by(LoginThrottle.locked_until.desc(), LoginThrottle.key)).all()
+    moment the lock ends, the latest lock first. (Only account names lock: an address is
+    refused while its minute's failures are used up, and never gets a lock.)"""
+    rows = db.session.scalars(select(LoginThrottle).where(LoginThrottle.locked_until > utcnow())
+                              .order_by(LoginThrottle.locked_until.desc(), LoginThrottle.key)).all()
     names = [row.key.removeprefix("account:") for row in rows]
     people = {person.username.lower(): person for person in db.session.scalars(
         select(User).where(func.lower(User.username).in_(names)))} if names else {}
-    return [(people.get(name), name, as_utc(row.locked_until))
-            for name, row in zip(names, rows, strict=True)]
+    return [(people.get(row.key.removeprefix("account:")), row.key.removeprefix("account:"),
+             as_utc(row.locked_until)) for row in rows]
 
 
 def change_password(user: User, new_password: str) -> None:

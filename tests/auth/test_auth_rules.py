@@ -182,7 +182,9 @@ def test_failed_sign_ins_and_locks_are_audited_without_the_password(app, make_us
     failed = audit_rows("auth.sign_in_failed")
     assert [(r.object_type, r.object_id) for r in failed] == [
         ("login_throttle", "wang.li")] * 5 + [("login_throttle", "nobody")]
+    assert all(json.loads(r.after) == {"username": "wang.li"} for r in failed[:5])
     (locked,) = audit_rows("auth.account_locked")
+    assert (locked.object_type, locked.object_id) == ("login_throttle", "wang.li")
     assert json.loads(locked.after) == {"username": "wang.li",
                                         "locked_until": (clock.now + timedelta(minutes=15))
                                         .isoformat()}
@@ -195,6 +197,45 @@ def test_failed_sign_ins_and_locks_are_audited_without_the_password(app, make_us
 
 # "Throttling per account (5 failures in 15 minutes -> 15-minute soft lock, a supervisor can
 # unlock)"
+def test_a_long_name_typed_is_audited_as_far_as_the_trail_keeps_it(app, clock):
+    """The audit row names the account as typed, cut to the 64 characters its object id
+    holds (the throttle's own key keeps 150)."""
+    long = "x" * 70
+    for _ in range(5):
+        services.record_failure(long)
+    db.session.commit()
+    assert {r.object_id for r in audit_rows("auth.sign_in_failed")} == {"x" * 64}
+    assert audit_rows("auth.account_locked")[0].object_id == "x" * 64
+
+
+def test_locked_accounts_are_listed_latest_lock_first(app, make_user, clock):
+    """"a supervisor sees a list of locked accounts" (issue 13): who, and until when."""
+    person = make_user(username="wang.li")
+    start = clock.now
+    for name in ("zhao.si", "wang.li"):
+        for _ in range(5):
+            services.record_failure(name)
+        clock.advance(minutes=1)
+    for name in ("bo.le", "an.ke"):  # locked at the same moment: by name
+        for _ in range(5):
+            services.record_failure(name)
+    for _ in range(3):
+        services.record_failure("qian.wu")  # failures, no lock
+    services.record_address_failure("10.0.0.7")
+    db.session.commit()
+    listed = services.locked_accounts()
+    until = start + timedelta(minutes=2 + 15)
+    assert listed == [
+        (None, "an.ke", until),
+        (None, "bo.le", until),
+        (person, "wang.li", start + timedelta(minutes=1 + 15)),
+        (None, "zhao.si", start + timedelta(minutes=15)),
+    ]
+    clock.set(start + timedelta(minutes=15))  # zhao.si's lock has run out
+    assert [name for _p, name, _u in services.locked_accounts()] == ["an.ke", "bo.le",
+                                                                      "wang.li"]
+
+
 def test_four_failures_leave_the_account_open_and_the_fifth_locks_it_for_fifteen_minutes(
         app, clock):
     for n in range(1, 5):
