@@ -25,6 +25,10 @@ from app.extensions import db
 from app.timeutil import utcnow
 
 GENESIS = "0" * 64
+# The exact text each link's hash covers (a chain made before the key is resealed from it, so
+# it never changes), and how before/after states are written.
+PAYLOAD_JSON = {"ensure_ascii": False, "separators": (",", ":")}
+STATE_JSON = {"ensure_ascii": False, "sort_keys": True}
 # Fields that must never reach the trail, whatever a caller passes in.
 SECRET_FIELDS = frozenset({"password", "password_hash", "token", "token_hash", "customer_number"})
 
@@ -64,7 +68,7 @@ class AuditEvent(db.Model):
             self.address,
             self.prev_hash,
         ]
-        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(fields, **PAYLOAD_JSON)
 
     def compute_hash(self) -> str:
         """The HMAC-SHA-256 of this row (the previous hash included), with the chain's key."""
@@ -135,14 +139,18 @@ def _jsonable(value: Any) -> Any:
 
 
 def _dump(state: dict[str, Any] | None) -> str:
-    return json.dumps(_jsonable(state or {}), ensure_ascii=False, sort_keys=True)
+    return json.dumps(_jsonable(state or {}), **STATE_JSON)
 
 
 def _lock_chain() -> None:
     """Serialise appends so two transactions never chain onto the same row."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(7301)"))
-    # SQLite: every write transaction is BEGIN IMMEDIATE, which already serialises writers.
+    for statement in _CHAIN_LOCK.get(db.session.get_bind().dialect.name, ()):
+        db.session.execute(text(statement))
+
+
+# PostgreSQL takes a lock for the rest of the transaction; on SQLite every write transaction
+# is BEGIN IMMEDIATE, which already serialises writers.
+_CHAIN_LOCK = {"postgresql": ["SELECT pg_advisory_xact_lock(7301)"]}
 
 
 def record(
