@@ -111,8 +111,10 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
                                 boss)
         if rules.drawable_from(day) > now:
             continue  # not finished yet (with its grace period): no draw
-        drawn = rules.draw(rule, day, max(rules.drawable_from(day),
-                                          _local(day + timedelta(days=1), 1, 30)))
+        # Drawn at 01:30 the next day (after its grace period), or now if that is later.
+        drawn_at = min(max(rules.drawable_from(day), _local(day + timedelta(days=1), 1, 30)),
+                       now)
+        drawn = rules.draw(rule, day, drawn_at)
         db.session.flush()
         version = scorecards.latest(card)
         picks = db.session.scalars(select(SampledCall).where(SampledCall.draw_id == drawn.id)
@@ -123,7 +125,10 @@ def load_quality_demo(boss: User, rng: random.Random) -> dict[str, int]:
             reviewer = db.session.get(User, pick.reviewer_id)
             strict = reviewer.id == reviewers[-1].id
             call = db.session.get(Call, pick.call_id)
-            when = _local(day + timedelta(days=1), 9, 0) + timedelta(minutes=made % 400)
+            # Scored from 09:00 the next day; never later than now (just after midnight the
+            # newest day's scores are being written as the demo loads).
+            when = max(drawn_at, min(_local(day + timedelta(days=1), 9, 0)
+                                     + timedelta(minutes=made % 400), now))
             evaluation = evaluations.start(call, reviewer, version, "", when)
             marks = [evaluations.Mark(item.id, _note(item.name, rng),
                                       rng.randint(0, call.duration_s))

@@ -11,14 +11,16 @@ from sqlalchemy import func, select
 from app import timeutil
 from app.demo import load_demo
 from app.extensions import db
+from app.inbox.models import Notification
 from app.qa.models import Evaluation, SampledCall, SampleDraw
-from app.timeutil import center_today
+from app.timeutil import as_utc, center_today
 
 
 @pytest.mark.parametrize(("hour_utc", "newest_back"), [
     (2, 1),      # 10:00 in Shanghai: yesterday is drawn
     (16, 2),     # 00:00 in Shanghai, within the 60-minute grace: yesterday is not
     (17, 1),     # 01:00 in Shanghai: the grace has passed
+    (18, 1),     # 02:00 in Shanghai: yesterday's scores would be written at 09:00
 ])
 def test_the_newest_drawn_day_is_left_not_quite_finished(app, hour_utc, newest_back):
     timeutil.freeze(datetime(2026, 11, 19, hour_utc, 0, tzinfo=UTC))
@@ -35,6 +37,12 @@ def test_the_newest_drawn_day_is_left_not_quite_finished(app, hour_utc, newest_b
             Evaluation.status == "draft", Evaluation.sampled_call_id.in_(picks)))
         assert left > 0
         assert drafts > 0
+        # nothing happened later than now: no score, notice or reading in the future
+        now = timeutil.utcnow()
+        for column in (Evaluation.published_at, Evaluation.read_at,
+                       Notification.created_at, SampleDraw.drawn_at):
+            latest = db.session.scalar(select(func.max(column)))
+            assert latest is None or as_utc(latest) <= now, column
     finally:
         timeutil.freeze(None)
 
