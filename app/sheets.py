@@ -291,7 +291,11 @@ def _read_xlsx(data: bytes, limit: int, wanted) -> Sheet:
                     break  # no header where people put one: the import says what is missing
                 continue
             cells = _some_cells(body, number, columns, value)
-            if not any(c not in ("", None) for c in cells):
+            if not any(c not in ("", None) for c in cells):  # blank where the import reads
+                blank += 1
+                if blank > MAX_BLANK_ROWS:
+                    sheet.more = True
+                    break
                 continue
             if len(sheet.rows) == limit:
                 sheet.more = True

@@ -261,3 +261,12 @@ def test_a_csv_line_with_too_many_columns_is_refused_before_it_is_split(english)
     assert len(sheets.read("h.csv", ok.encode(), 10).rows[0][1]) == sheets.MAX_COLUMNS
     with pytest.raises(ImportFileError, match="more than 1025 columns"):
         sheets.read("h.csv", ("工号,姓名" + "," * sheets.MAX_SEPARATORS).encode(), 10)
+
+
+def test_rows_blank_in_the_imports_columns_count_as_blank(english, monkeypatch):
+    """A row with values only in columns the import does not read is blank to it: past
+    MAX_BLANK_ROWS of them the file is refused, instead of being walked to its end."""
+    monkeypatch.setattr(sheets, "MAX_BLANK_ROWS", 100)
+    aside = "".join(f'<row r="{n}"><c r="F{n}"><v>1</v></c></row>' for n in range(2, 103))
+    sheet = sheets.read("h.xlsx", xlsx(HEADER + aside), 1000, SPEC.header)
+    assert sheet.more and [n for n, _cells in sheet.rows] == [1]
