@@ -49,9 +49,25 @@ class Sheet:
     left out; the text encoding found for a .csv; whether rows were left unread past the limit.
     A cell is text, a number, a bool, a datetime (a date-time cell) or a date."""
 
+    limit: int
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)
     encoding: str = ""
     more: bool = False
+    blank: int = 0
+
+    def take(self, number: int, cells: list[Any]) -> bool:
+        """Keep a row, or pass over a blank one; False once reading must stop (past the row
+        limit or MAX_BLANK_ROWS blank rows, `more` then says so)."""
+        if not any(cell not in ("", None) for cell in cells):
+            self.blank += 1
+        elif len(self.rows) < self.limit:
+            self.rows.append((number, cells))
+            return True
+        else:
+            self.more = True
+            return False
+        self.more = self.blank > MAX_BLANK_ROWS
+        return not self.more
 
 
 def read(filename: str, data: bytes, limit: int, wanted=None) -> Sheet:
@@ -91,22 +107,12 @@ def _read_csv(data: bytes, limit: int) -> Sheet:
     if any(line.count(",") > MAX_SEPARATORS for line in text.split("\n")):
         raise SheetError(_("A line of the file holds more than %(n)d columns.",
                            n=MAX_SEPARATORS + 1))
-    sheet = Sheet(encoding=label)
+    sheet = Sheet(limit, encoding=label)
     reader = csv.reader(io.StringIO(text, newline=""))
-    blank = 0
     try:
         for number, row in enumerate(reader, start=1):
-            cells = [_cell(cell.strip()) for cell in row[:MAX_COLUMNS]]
-            if not any(cells):
-                blank += 1
-                if blank > MAX_BLANK_ROWS:
-                    sheet.more = True
-                    break
-                continue
-            if len(sheet.rows) == limit:
-                sheet.more = True
+            if not sheet.take(number, [_cell(cell.strip()) for cell in row[:MAX_COLUMNS]]):
                 break
-            sheet.rows.append((number, cells))
     except csv.Error as error:
         raise SheetError(_("A cell holds more than %(n)d characters.", n=MAX_CELL)) from error
     return sheet
@@ -263,44 +269,28 @@ def _read_xlsx(data: bytes, limit: int, wanted) -> Sheet:
             return moment.time() if number < 1 else moment  # a time of day alone
         return int(number) if number.is_integer() else number
 
-    sheet = Sheet()
+    sheet = Sheet(limit)
     columns = None  # the columns data rows need, once the header is known
-    number = blank = 0
+    number = 0
     try:
         for row in ROW.finditer(xml):
             body = row.group(2) or b""
             if b"<v>" not in body and b"<t" not in body:  # no value in it: a blank row
-                blank += 1
-                if blank > MAX_BLANK_ROWS:
-                    sheet.more = True
-                    break
                 number += 1
+                if not sheet.take(number, []):
+                    break
                 continue
             attributes = dict(ATTRIBUTE.findall(row.group(1)))
             number = int(attributes.get(b"r", number + 1))
-            if columns is None:
-                cells = _all_cells(body, value)
-                if not any(c not in ("", None) for c in cells):
-                    continue
-                if len(sheet.rows) == limit:
-                    sheet.more = True
-                    break
-                sheet.rows.append((number, cells))
-                columns = wanted(cells) if wanted is not None else None
-                if columns is None and wanted is not None and len(sheet.rows) >= HEADER_SEARCH:
-                    break  # no header where people put one: the import says what is missing
-                continue
-            cells = _some_cells(body, number, columns, value)
-            if not any(c not in ("", None) for c in cells):  # blank where the import reads
-                blank += 1
-                if blank > MAX_BLANK_ROWS:
-                    sheet.more = True
-                    break
-                continue
-            if len(sheet.rows) == limit:
-                sheet.more = True
+            searching, kept = columns is None, len(sheet.rows)
+            cells = (_all_cells(body, value) if searching
+                     else _some_cells(body, number, columns, value))  # blank where it reads
+            if not sheet.take(number, cells):
                 break
-            sheet.rows.append((number, cells))
+            if searching and wanted is not None and len(sheet.rows) > kept:
+                columns = wanted(cells)
+                if columns is None and len(sheet.rows) >= HEADER_SEARCH:
+                    break  # no header where people put one: the import says what is missing
     except SheetError:
         raise
     except (ValueError, IndexError, OverflowError) as error:
@@ -383,17 +373,12 @@ def _read_xls(data: bytes, limit: int) -> Sheet:
             raise SheetError(_("The sheet spans too many rows and columns: keep only the rows "
                                "and columns of the import."))
         sheet_data = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        sheet = Sheet()
+        sheet = Sheet(limit)
         first = sheet_data.start[0] if sheet_data.start else 0
         for number, row in enumerate(sheet_data.iter_rows(), start=first + 1):
             cells = [_cell(c.strip()) if isinstance(c, str) else c for c in row[:MAX_COLUMNS]]
-            cells = [_whole(c) for c in cells]
-            if not any(c not in ("", None) for c in cells):
-                continue
-            if len(sheet.rows) == limit:
-                sheet.more = True
+            if not sheet.take(number, [_whole(c) for c in cells]):
                 break
-            sheet.rows.append((number, cells))
     except SheetError:
         raise
     except Exception as error:  # olefile and calamine raise many kinds for a damaged file
